@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "scan.hpp"
+
 namespace edi {
 
 std::string_view describe(Errc code) noexcept {
@@ -25,16 +27,19 @@ std::string_view describe(Errc code) noexcept {
 }
 
 Position LineCounter::locate(std::string_view bytes, std::size_t base, std::size_t offset) noexcept {
-  // Count line breaks in [counted_, offset) that lie inside `bytes`.
+  // Count line breaks in [counted_, offset) that lie inside `bytes`: a vector count, then one
+  // backward search for where the last line starts.
   const std::size_t end = std::min(offset, base + bytes.size());
-  std::size_t from = std::max(counted_, base);
-  while (from < end) {
-    const void* hit = std::memchr(bytes.data() + (from - base), '\n', end - from);
-    if (hit == nullptr) break;
-    const std::size_t at = base + static_cast<std::size_t>(static_cast<const char*>(hit) - bytes.data());
-    ++line_;
-    line_start_ = at + 1;
-    from = at + 1;
+  const std::size_t from = std::max(counted_, base);
+  if (from < end) {
+    const char* p = bytes.data() + (from - base);
+    const std::size_t n = end - from;
+    const std::size_t breaks = detail::count_byte(p, n, '\n');
+    if (breaks > 0) {
+      line_ += breaks;
+      const void* last = ::memrchr(p, '\n', n);
+      line_start_ = from + static_cast<std::size_t>(static_cast<const char*>(last) - p) + 1;
+    }
   }
   counted_ = std::max(counted_, end);
   // An offset before the counted line start (a caller breaking the REQUIRES) reads as column 1.

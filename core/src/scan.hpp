@@ -36,40 +36,86 @@ struct ScanChars {
   char repetition;
 };
 
+// Classifies blocks for one set of characters; the character vectors are built once.
+class Classifier {
+ public:
+  explicit Classifier(const ScanChars& c) noexcept
 #if defined(__SSE2__)
-inline BlockMasks classify(const char* block, const ScanChars& c) noexcept {
-  const __m128i t = _mm_set1_epi8(c.terminator);
-  const __m128i r = _mm_set1_epi8(c.release);
-  const __m128i e = _mm_set1_epi8(c.element);
-  const __m128i k = _mm_set1_epi8(c.component);
-  const __m128i p = _mm_set1_epi8(c.repetition);
-  BlockMasks m;
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i));
-    const auto bits = [&](__m128i eq) {
-      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(eq))) << (16 * i);
-    };
-    m.terminator |= bits(_mm_cmpeq_epi8(v, t));
-    m.release |= bits(_mm_cmpeq_epi8(v, r));
-    m.element |= bits(_mm_cmpeq_epi8(v, e));
-    m.component |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(v, p)));
+      : t_(_mm_set1_epi8(c.terminator)),
+        r_(_mm_set1_epi8(c.release)),
+        e_(_mm_set1_epi8(c.element)),
+        k_(_mm_set1_epi8(c.component)),
+        p_(_mm_set1_epi8(c.repetition)) {
   }
-  return m;
-}
 #else
-inline BlockMasks classify(const char* block, const ScanChars& c) noexcept {
-  BlockMasks m;
-  for (std::size_t i = 0; i < kBlock; ++i) {
-    const char b = block[i];
-    const std::uint64_t bit = std::uint64_t{1} << i;
-    if (b == c.terminator) m.terminator |= bit;
-    if (b == c.release) m.release |= bit;
-    if (b == c.element) m.element |= bit;
-    if (b == c.component || b == c.repetition) m.component |= bit;
+      : c_(c) {
   }
-  return m;
-}
 #endif
+
+  // REQUIRES: 64 readable bytes at `block`.
+  BlockMasks classify(const char* block) const noexcept {
+    BlockMasks m;
+#if defined(__SSE2__)
+    for (int i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i));
+      const auto bits = [i](__m128i eq) {
+        return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(eq))) << (16 * i);
+      };
+      m.terminator |= bits(_mm_cmpeq_epi8(v, t_));
+      m.release |= bits(_mm_cmpeq_epi8(v, r_));
+      m.element |= bits(_mm_cmpeq_epi8(v, e_));
+      m.component |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, k_), _mm_cmpeq_epi8(v, p_)));
+    }
+#else
+    for (std::size_t i = 0; i < kBlock; ++i) {
+      const char b = block[i];
+      const std::uint64_t bit = std::uint64_t{1} << i;
+      if (b == c_.terminator) m.terminator |= bit;
+      if (b == c_.release) m.release |= bit;
+      if (b == c_.element) m.element |= bit;
+      if (b == c_.component || b == c_.repetition) m.component |= bit;
+    }
+#endif
+    return m;
+  }
+
+ private:
+#if defined(__SSE2__)
+  __m128i t_, r_, e_, k_, p_;
+#else
+  ScanChars c_;
+#endif
+};
+
+// Is there a CR or LF in the first `n` bytes at `p`?  REQUIRES: n <= 16, 16 bytes readable.
+inline bool has_line_break(const char* p, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const unsigned hits = static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))));
+  return (hits & ((1U << n) - 1)) != 0;
+#else
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] == '\r' || p[i] == '\n') return true;
+  }
+  return false;
+#endif
+}
+
+// Number of `byte` in [p, p + n), 16 bytes per step.
+inline std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept {
+  std::size_t count = 0;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i b = _mm_set1_epi8(byte);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    count += static_cast<std::size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, b)))));
+  }
+#endif
+  for (; i < n; ++i) count += p[i] == byte ? 1 : 0;
+  return count;
+}
 
 // The bytes made literal by a release character: a byte is escaped when an odd-length run of
 // release characters ends right before it ("?+" escapes '+', "??+" does not, "???+" does).

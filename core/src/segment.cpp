@@ -78,6 +78,13 @@ Segment& Segment::add_repetition(std::initializer_list<std::string_view> compone
   return *this;
 }
 
+void Segment::reserve(std::size_t value_bytes, std::size_t elements, std::size_t components) {
+  if (values_.capacity() < value_bytes) values_.reserve(value_bytes);
+  if (element_end_.capacity() < elements) element_end_.reserve(elements);
+  if (repetition_end_.capacity() < elements) repetition_end_.reserve(elements);
+  if (component_end_.capacity() < components) component_end_.reserve(components);
+}
+
 void Segment::clear() noexcept {
   tag_.clear();
   values_.clear();
@@ -93,49 +100,83 @@ std::size_t Segment::capacity_bytes() const noexcept {
          sizeof(std::uint32_t) * (component_end_.capacity() + repetition_end_.capacity() + element_end_.capacity());
 }
 
+namespace {
+
+// What a byte means inside segment data, for one set of service characters.
+enum ByteClass : std::uint8_t { kPlain, kElement, kComponent, kRepetition, kRelease };
+
+struct ClassTable {
+  ServiceChars chars;
+  std::array<std::uint8_t, 256> of{};
+  explicit ClassTable(const ServiceChars& c) : chars(c) {
+    of[static_cast<unsigned char>(c.element)] = kElement;
+    of[static_cast<unsigned char>(c.component)] = kComponent;
+    if (c.has_repetition()) of[static_cast<unsigned char>(c.repetition)] = kRepetition;
+    if (c.has_release()) of[static_cast<unsigned char>(c.release)] = kRelease;
+  }
+};
+
+// The table for `c`, rebuilt only when the service characters change (rarely: at a UNA).
+const ClassTable& class_table(const ServiceChars& c) {
+  thread_local ClassTable table{ServiceChars::defaults()};
+  if (!(table.chars == c)) table = ClassTable(c);
+  return table;
+}
+
+}  // namespace
+
 void parse_segment(const RawSegment& raw, Segment& out) {
   out.clear();
-  out.set_tag(raw.tag.view());
+  out.tag_.assign(raw.tag.view());
   const std::string_view data = raw.data;
   if (data.empty()) return;
 
-  const ServiceChars& c = raw.chars;
-  // Bytes that end a run of plain value bytes. A table lookup per byte keeps the loop branch-light;
-  // runs between special bytes are appended with one call.
-  std::array<bool, 256> special{};
-  special[static_cast<unsigned char>(c.element)] = true;
-  special[static_cast<unsigned char>(c.component)] = true;
-  if (c.has_release()) special[static_cast<unsigned char>(c.release)] = true;
-  if (c.has_repetition()) special[static_cast<unsigned char>(c.repetition)] = true;
+  // A fresh segment gets its index buffers once instead of regrowing them value by value: few
+  // segments have more than 8 elements or 16 values. (A reused segment already has capacity.)
+  out.reserve(0, 8, 16);
+  // Unescaped values are never longer than the data: write them straight into a buffer of that
+  // size and trim it at the end.
+  out.values_.resize(data.size());
+  char* const values = out.values_.data();
+  std::uint32_t size = 0;
 
+  const std::array<std::uint8_t, 256>& of = class_table(raw.chars).of;
   // data[0] is the element separator that opens the first element.
-  out.begin_element();
-  out.add_component({});
+  out.repetition_end_.push_back(0);
+  out.element_end_.push_back(1);
   std::size_t i = 1;
   const std::size_t n = data.size();
-  while (i < n) {
+  while (true) {
     std::size_t run = i;
-    while (run < n && !special[static_cast<unsigned char>(data[run])]) ++run;
-    if (run > i) out.append_to_component(data.substr(i, run - i));
+    while (run < n && of[static_cast<unsigned char>(data[run])] == kPlain) ++run;
+    std::memcpy(values + size, data.data() + i, run - i);
+    size += static_cast<std::uint32_t>(run - i);
     if (run == n) break;
-    const char b = data[run];
-    if (b == c.release && c.has_release()) {
+    const std::uint8_t cls = of[static_cast<unsigned char>(data[run])];
+    if (cls == kRelease) {
       // The next byte is literal. (A release as the very last byte cannot come from the
-      // tokenizer: it would have released the terminator; keep it as data if it does.)
-      out.append_to_component(data.substr(run + 1 < n ? run + 1 : run, 1));
+      // tokenizer, which would have read it as releasing the terminator; it is kept as data.)
+      values[size++] = data[run + 1 < n ? run + 1 : run];
       i = run + 2;
+      if (i >= n) break;
       continue;
     }
-    if (b == c.element) {
-      out.begin_element();
-    } else if (b == c.component) {
-      // falls through to add the next component
-    } else {
-      out.begin_repetition();
+    // A separator ends the current value.
+    out.component_end_.push_back(size);
+    const auto components = static_cast<std::uint32_t>(out.component_end_.size());
+    out.repetition_end_.back() = components;
+    if (cls == kElement) {
+      out.repetition_end_.push_back(components);
+      out.element_end_.push_back(static_cast<std::uint32_t>(out.repetition_end_.size()));
+    } else if (cls == kRepetition) {
+      out.repetition_end_.push_back(components);
+      out.element_end_.back() = static_cast<std::uint32_t>(out.repetition_end_.size());
     }
-    out.add_component({});
     i = run + 1;
   }
+  out.component_end_.push_back(size);
+  out.repetition_end_.back() = static_cast<std::uint32_t>(out.component_end_.size());
+  out.values_.resize(size);
 }
 
 Errc parse_all(std::string_view input, std::vector<Segment>& segments, std::size_t* error_offset) {

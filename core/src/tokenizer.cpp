@@ -38,6 +38,16 @@ int looks_like_segment(std::string_view input, std::size_t p) noexcept {
 }  // namespace
 
 Tag::Tag(std::string_view raw) noexcept {
+  if (raw.size() <= kCapacity) {
+    // The usual case, a short tag on one line: copy it whole.
+    bool line_break = false;
+    for (const char c : raw) line_break |= (c == '\r') | (c == '\n');
+    if (!line_break) {
+      std::memcpy(chars_.data(), raw.data(), raw.size());
+      size_ = static_cast<std::uint8_t>(raw.size());
+      return;
+    }
+  }
   for (const char c : raw) {
     if (c == '\r' || c == '\n') {
       line_break_ = true;
@@ -47,6 +57,18 @@ Tag::Tag(std::string_view raw) noexcept {
       truncated_ = true;
     }
   }
+}
+
+void Tag::assign_short(const char* p, std::size_t size) noexcept {
+  // One 16-byte copy and a vector compare for line breaks instead of a byte loop.
+  std::memcpy(chars_.data(), p, kCapacity);
+  if (detail::has_line_break(p, size)) {
+    *this = Tag(std::string_view(p, size));
+    return;
+  }
+  size_ = static_cast<std::uint8_t>(size);
+  line_break_ = false;
+  truncated_ = false;
 }
 
 bool Tag::well_formed() const noexcept {
@@ -76,8 +98,8 @@ void Tokenizer::reset_scanner(std::size_t at) noexcept {
 // Blocks are loaded forward only; `from` is never before the current block.
 std::size_t Tokenizer::find_terminator(std::size_t from) noexcept {
   const ServiceChars& c = state_.chars;
-  const detail::ScanChars scan{c.terminator, c.release, c.element, c.component,
-                               c.has_repetition() ? c.repetition : c.component};
+  const detail::Classifier classifier(detail::ScanChars{c.terminator, c.release, c.element, c.component,
+                                                        c.has_repetition() ? c.repetition : c.component});
   for (;;) {
     if (block_valid_) {
       const std::uint64_t ahead = from > block_ ? ~bits_below(from - block_) : ~std::uint64_t{0};
@@ -93,11 +115,11 @@ std::size_t Tokenizer::find_terminator(std::size_t from) noexcept {
     detail::BlockMasks m;
     const std::size_t left = input_.size() - block_;
     if (left >= detail::kBlock) {
-      m = detail::classify(input_.data() + block_, scan);
+      m = classifier.classify(input_.data() + block_);
     } else {
       char padded[detail::kBlock] = {};
       std::memcpy(padded, input_.data() + block_, left);
-      m = detail::classify(padded, scan);
+      m = classifier.classify(padded);
       const std::uint64_t valid = bits_below(left);
       m.terminator &= valid;
       m.release &= valid;
@@ -216,24 +238,38 @@ Errc Tokenizer::next(RawSegment& out) noexcept {
     const std::uint64_t elements_end = count_at(t, elements_, elements_before_block_);
     const std::uint64_t components_end = count_at(t, components_, components_before_block_);
 
-    // The tag runs to the first unescaped element separator.
+    // The tag runs to the first unescaped element separator. When the segment starts in the block
+    // the masks describe (most do), the element mask gives it; otherwise walk the bytes.
     const ServiceChars& c = state_.chars;
+    const char* bytes = input_.data();
     std::size_t q = p;
     std::uint64_t tag_components = 0;
-    while (q < t && input_[q] != c.element) {
-      const char b = input_[q];
-      if (b == c.release && c.has_release()) {
-        q += 2;
-        continue;
+    if (p >= block_) {
+      const std::uint64_t from_p = ~bits_below(p - block_);
+      const std::uint64_t first = elements_ & from_p;
+      q = first != 0 ? std::min(t, block_ + static_cast<std::size_t>(std::countr_zero(first))) : t;
+      tag_components = static_cast<std::uint64_t>(std::popcount(components_ & from_p & bits_below(q - block_)));
+    } else {
+      while (q < t && bytes[q] != c.element) {
+        const char b = bytes[q];
+        if (b == c.release && c.has_release()) {
+          q += 2;
+          continue;
+        }
+        if (b == c.component || (c.has_repetition() && b == c.repetition)) ++tag_components;
+        ++q;
       }
-      if (b == c.component || (c.has_repetition() && b == c.repetition)) ++tag_components;
-      ++q;
+      q = std::min(q, t);
     }
-    q = std::min(q, t);
 
-    out.tag = Tag(input_.substr(p, q - p));
-    out.text = input_.substr(p, t - p);
-    out.data = input_.substr(q, t - q);
+    // p <= q <= t < n: the views are built without substr's bounds checks.
+    if (q - p <= Tag::kCapacity && n - p >= Tag::kCapacity) {
+      out.tag.assign_short(bytes + p, q - p);
+    } else {
+      out.tag = Tag(std::string_view(bytes + p, q - p));
+    }
+    out.text = std::string_view(bytes + p, t - p);
+    out.data = std::string_view(bytes + q, t - q);
     out.offset = base_ + p;
     out.chars = c;
 

@@ -67,6 +67,8 @@ class Segment {
   // Adds a repetition with these components to the last element.
   Segment& add_repetition(std::initializer_list<std::string_view> components);
 
+  // Makes room for this many value bytes, elements and component values (grows, never shrinks).
+  void reserve(std::size_t value_bytes, std::size_t elements, std::size_t components);
   // Empties the segment and keeps the capacity of every buffer.
   void clear() noexcept;
   // Bytes of heap capacity held (for pools that bound their memory).
@@ -76,6 +78,8 @@ class Segment {
   friend bool operator==(const Segment&, const Segment&) = default;
 
  private:
+  friend void parse_segment(const RawSegment& raw, Segment& out);
+
   // Value k is values_[component_end_[k-1] .. component_end_[k]); repetition r holds components
   // [repetition_end_[r-1], repetition_end_[r]); element e holds repetitions
   // [element_end_[e-1], element_end_[e]). Index -1 reads as 0.

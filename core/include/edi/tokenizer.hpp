@@ -40,7 +40,7 @@ namespace edi {
 // are dropped and remembered in `had_line_break()`; at most `kCapacity` bytes are kept.
 class Tag {
  public:
-  static constexpr std::size_t kCapacity = 14;
+  static constexpr std::size_t kCapacity = 16;
 
   constexpr Tag() noexcept = default;
   // Copies `raw`, dropping CR and LF.
@@ -59,6 +59,10 @@ class Tag {
   friend constexpr bool operator==(const Tag& a, const Tag& b) noexcept { return a.view() == b.view(); }
 
  private:
+  friend class Tokenizer;
+  // The tokenizer's fast path: `size` <= kCapacity and 16 bytes readable at `p`.
+  void assign_short(const char* p, std::size_t size) noexcept;
+
   std::array<char, kCapacity> chars_{};
   std::uint8_t size_ = 0;
   bool line_break_ = false;
