@@ -1,0 +1,214 @@
+# edi_lesson(): everything one lesson builds, from one call in tests/NN-topic/CMakeLists.txt.
+#
+#   edi_lesson(
+#     NUMBER 01 TOPIC memory-pooling          # the folder name is 01-memory-pooling
+#     SOURCES segment_pool.cpp                # .cpp files of the exercise (same names in solutions/)
+#     GRADERS pool_test.cpp interner_test.cpp # GoogleTest graders in tests/01-memory-pooling/
+#     BENCHMARKS pool_bench.cpp               # compiled once per implementation, one binary
+#     SHARED_BENCHMARKS baseline_bench.cpp    # compiled once (baseline, floor)
+#     WORKLOAD workload.cpp                   # the profiling workload of `make profile`
+#     LIBRARIES SQLite::SQLite3               # extra libraries the implementation needs
+#     TIMEOUT 30                              # seconds per graded test (default EDI_TEST_TIMEOUT)
+#     STUB_PASSES "Pipeline.SameOutput"       # graded tests that pass on the stub by design
+#   )
+#
+# Targets, for IMPL in exercises and solutions (and mut_<name> for each tests/<dir>/mutants/*.mutant):
+#   lessonNN_IMPL    the implementation (compile definition EDI_IMPL=IMPL names its inline namespace)
+#   gradeNN_IMPL     the graders; CTest tests "lessonNN.IMPL:Suite.Test", label lessonNN.IMPL
+#   benchNN          benchmarks of both implementations and the shared ones ("exercises/BM_x",
+#                    "solutions/BM_x", "baseline/BM_y"); benchNN_solutions without the exercise
+#   workloadNN_IMPL  profiling workload;  demoNN_IMPL  lessons/<dir>/demo.cpp
+# Mutant targets are not built by default; `make test` builds them.
+# A JSON manifest of all lessons is written to <build>/lessons.json for the scripts in tools/grade.
+
+set_property(GLOBAL PROPERTY EDI_LESSON_MANIFEST "")
+
+function(_edi_json_list out)
+  set(items "")
+  foreach(item IN LISTS ARGN)
+    list(APPEND items "\"${item}\"")
+  endforeach()
+  list(JOIN items ", " joined)
+  set(${out} "[${joined}]" PARENT_SCOPE)
+endfunction()
+
+# The implementation library and its graders for one implementation living in `root`.
+# `namespace` is the EDI_IMPL value; `reuse_graders` names an implementation whose compiled
+# grader objects are linked instead of compiling the graders again (mutants of .cpp files only).
+function(_edi_lesson_impl number dir impl root warnings exclude namespace reuse_graders)
+  set(lib lesson${number}_${impl})
+  set(exclude_flag "")
+  if(exclude)
+    set(exclude_flag EXCLUDE_FROM_ALL)
+  endif()
+  if(L_SOURCES)
+    list(TRANSFORM L_SOURCES PREPEND "${root}/" OUTPUT_VARIABLE sources)
+    add_library(${lib} STATIC ${exclude_flag} ${sources})
+    set(scope PUBLIC)
+    target_link_libraries(${lib} PRIVATE ${warnings})
+  else()
+    add_library(${lib} INTERFACE)
+    set(scope INTERFACE)
+  endif()
+  target_include_directories(${lib} ${scope} "${root}")
+  target_compile_definitions(${lib} ${scope} EDI_IMPL=${namespace})
+  target_link_libraries(${lib} ${scope} edi::core Threads::Threads ${L_LIBRARIES})
+
+  set(tests_dir "${PROJECT_SOURCE_DIR}/tests/${dir}")
+  list(TRANSFORM L_GRADERS PREPEND "${tests_dir}/" OUTPUT_VARIABLE graders)
+  set(grader grade${number}_${impl})
+  if(reuse_graders)
+    add_executable(${grader} ${exclude_flag} $<TARGET_OBJECTS:grade${number}_${reuse_graders}_objects>)
+  else()
+    add_library(${grader}_objects OBJECT ${exclude_flag} ${graders} "${PROJECT_SOURCE_DIR}/tests/support/grader_main.cpp")
+    target_include_directories(${grader}_objects PRIVATE "${tests_dir}")
+    target_link_libraries(${grader}_objects PRIVATE ${lib} edi::test_support GTest::gtest GTest::gmock ${warnings})
+    add_executable(${grader} ${exclude_flag} $<TARGET_OBJECTS:${grader}_objects>)
+  endif()
+  target_link_libraries(${grader} PRIVATE ${lib} edi::test_support GTest::gtest GTest::gmock ${warnings})
+  if(NOT exclude)
+    gtest_discover_tests(${grader}
+      TEST_PREFIX "lesson${number}.${impl}:"
+      DISCOVERY_MODE PRE_TEST
+      DISCOVERY_TIMEOUT 30
+      PROPERTIES LABELS "lesson${number}.${impl}" TIMEOUT ${timeout})
+  endif()
+
+  if(L_WORKLOAD AND NOT impl MATCHES "^mut_")
+    add_executable(workload${number}_${impl} ${exclude_flag} "${tests_dir}/${L_WORKLOAD}")
+    target_link_libraries(workload${number}_${impl} PRIVATE ${lib} ${warnings})
+    edi_link_gperftools(workload${number}_${impl})
+  endif()
+  set(demo "${PROJECT_SOURCE_DIR}/lessons/${dir}/demo.cpp")
+  if(EXISTS "${demo}" AND NOT exclude)
+    add_executable(demo${number}_${impl} "${demo}")
+    target_link_libraries(demo${number}_${impl} PRIVATE ${lib} ${warnings})
+  endif()
+endfunction()
+
+function(edi_lesson)
+  cmake_parse_arguments(L "" "NUMBER;TOPIC;TIMEOUT"
+                        "SOURCES;GRADERS;BENCHMARKS;SHARED_BENCHMARKS;WORKLOAD;LIBRARIES;STUB_PASSES" ${ARGN})
+  set(number ${L_NUMBER})
+  set(dir "${L_NUMBER}-${L_TOPIC}")
+  set(timeout ${EDI_TEST_TIMEOUT})
+  if(L_TIMEOUT AND NOT EDI_SANITIZE)
+    set(timeout ${L_TIMEOUT})
+  endif()
+  set(tests_dir "${PROJECT_SOURCE_DIR}/tests/${dir}")
+
+  _edi_lesson_impl(${number} ${dir} exercises "${EDI_EXERCISES_ROOT}/${dir}" edi::learner FALSE exercises "")
+  _edi_lesson_impl(${number} ${dir} solutions "${PROJECT_SOURCE_DIR}/solutions/${dir}" edi::strict FALSE solutions "")
+
+  # Benchmarks: one object library per implementation, linked together into one binary.
+  set(has_bench FALSE)
+  if(EDI_BENCHMARKS AND (L_BENCHMARKS OR L_SHARED_BENCHMARKS))
+    set(has_bench TRUE)
+    list(TRANSFORM L_BENCHMARKS PREPEND "${tests_dir}/" OUTPUT_VARIABLE benches)
+    list(TRANSFORM L_SHARED_BENCHMARKS PREPEND "${tests_dir}/" OUTPUT_VARIABLE shared)
+    add_executable(bench${number} ${shared})
+    add_executable(bench${number}_solutions ${shared})
+    foreach(impl exercises solutions)
+      if(benches)
+        add_library(bench${number}_${impl}_objects OBJECT ${benches})
+        set(w edi::strict)
+        if(impl STREQUAL "exercises")
+          set(w edi::learner)
+        endif()
+        target_include_directories(bench${number}_${impl}_objects PRIVATE "${tests_dir}")
+        target_link_libraries(bench${number}_${impl}_objects PRIVATE lesson${number}_${impl} benchmark::benchmark
+                              edi::test_support ${w})
+        # The object library's private link to lessonNN_IMPL carries over as link-only, so the
+        # binary links both implementations without compiling anything with both EDI_IMPL values.
+        target_link_libraries(bench${number} PRIVATE bench${number}_${impl}_objects)
+      endif()
+    endforeach()
+    if(benches)
+      target_link_libraries(bench${number}_solutions PRIVATE bench${number}_solutions_objects)
+    endif()
+    foreach(b bench${number} bench${number}_solutions)
+      target_include_directories(${b} PRIVATE "${tests_dir}")
+      target_link_libraries(${b} PRIVATE benchmark::benchmark_main edi::test_support edi::core edi::strict)
+    endforeach()
+  endif()
+
+  # Mutants: the solution with one mistake put back, built only when `make test` asks.
+  file(GLOB mutant_specs CONFIGURE_DEPENDS "${tests_dir}/mutants/*.mutant")
+  file(GLOB solution_files CONFIGURE_DEPENDS RELATIVE "${PROJECT_SOURCE_DIR}/solutions/${dir}"
+       "${PROJECT_SOURCE_DIR}/solutions/${dir}/*")
+  set(mutant_names "")
+  if(EDI_MUTANTS)
+    foreach(spec IN LISTS mutant_specs)
+      get_filename_component(name "${spec}" NAME_WE)
+      string(MAKE_C_IDENTIFIER "${name}" name)
+      list(APPEND mutant_names ${name})
+      set(root "${CMAKE_BINARY_DIR}/mutants/${dir}/${name}")
+      list(TRANSFORM solution_files PREPEND "${root}/" OUTPUT_VARIABLE outputs)
+      list(TRANSFORM solution_files PREPEND "${PROJECT_SOURCE_DIR}/solutions/${dir}/" OUTPUT_VARIABLE inputs)
+      add_custom_command(
+        OUTPUT ${outputs}
+        COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/tools/grade/mutate.py"
+                "${PROJECT_SOURCE_DIR}/solutions/${dir}" "${spec}" "${root}"
+        DEPENDS ${inputs} "${spec}" "${PROJECT_SOURCE_DIR}/tools/grade/mutate.py"
+        COMMENT "Mutant ${dir}/${name}"
+        VERBATIM)
+      add_custom_target(mutant${number}_${name}_sources DEPENDS ${outputs})
+      # A mutant that changes only .cpp files of a compiled lesson links the reference's grader
+      # objects (same namespace, same headers): no GoogleTest code is compiled again for it.
+      file(STRINGS "${spec}" changed REGEX "^file:")
+      set(reuse solutions)
+      if(NOT L_SOURCES)
+        set(reuse "")
+      endif()
+      foreach(line IN LISTS changed)
+        if(NOT line MATCHES "\\.cpp[ \t]*$")
+          set(reuse "")
+        endif()
+      endforeach()
+      if(reuse)
+        _edi_lesson_impl(${number} ${dir} mut_${name} "${root}" edi::learner TRUE solutions solutions)
+      else()
+        _edi_lesson_impl(${number} ${dir} mut_${name} "${root}" edi::learner TRUE mut_${name} "")
+      endif()
+      add_dependencies(lesson${number}_mut_${name} mutant${number}_${name}_sources)
+      add_dependencies(grade${number}_mut_${name} mutant${number}_${name}_sources)
+    endforeach()
+  endif()
+
+  # The manifest entry the grading scripts read.
+  _edi_json_list(stub_passes ${L_STUB_PASSES})
+  _edi_json_list(mutants ${mutant_names})
+  _edi_json_list(sources ${L_SOURCES})
+  if(has_bench)
+    set(bench_json "true")
+  else()
+    set(bench_json "false")
+  endif()
+  if(L_WORKLOAD)
+    set(workload_json "true")
+  else()
+    set(workload_json "false")
+  endif()
+  set(entry "{\"number\": \"${number}\", \"dir\": \"${dir}\", \"topic\": \"${L_TOPIC}\", \"timeout\": ${timeout}, \
+\"sources\": ${sources}, \"benchmarks\": ${bench_json}, \"workload\": ${workload_json}, \
+\"stub_passes\": ${stub_passes}, \"mutants\": ${mutants}}")
+  set_property(GLOBAL APPEND PROPERTY EDI_LESSON_MANIFEST "${entry}")
+endfunction()
+
+# Writes <build>/lessons.json; call once after every lesson was added.
+function(edi_write_lesson_manifest)
+  get_property(entries GLOBAL PROPERTY EDI_LESSON_MANIFEST)
+  list(JOIN entries ",\n  " joined)
+  if(EDI_SANITIZE)
+    set(sanitize "\"${EDI_SANITIZE}\"")
+  else()
+    set(sanitize "null")
+  endif()
+  if(EDI_PROFILE)
+    set(profile "true")
+  else()
+    set(profile "false")
+  endif()
+  file(WRITE "${CMAKE_BINARY_DIR}/lessons.json"
+       "{\"sanitize\": ${sanitize}, \"profile\": ${profile}, \"lessons\": [\n  ${joined}\n]}\n")
+endfunction()

@@ -15,20 +15,19 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::size_t kJunkWindow = 4096;
 
 constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-constexpr bool is_alnum(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
 constexpr bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+constexpr bool is_tag_char(char c) noexcept { return is_upper(c) || (c >= '0' && c <= '9'); }
 
 std::uint64_t bits_below(std::size_t n) noexcept {
   return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
 }
 
 // Does `input` at `p` look like a segment (a tag, then a separator, terminator or line break)?
-// Returns 1 yes, 0 no, -1 cannot tell yet (the input ends first).
+// Returns 1 yes, 0 no, -1 cannot tell yet (the input ends first). Tags are upper case: a mail
+// header such as "From: gateway" is junk, not a segment "From" with a component separator.
 int looks_like_segment(std::string_view input, std::size_t p) noexcept {
   std::size_t q = p;
-  while (q < input.size() && q - p <= Tag::kCapacity && is_alnum(input[q])) ++q;
+  while (q < input.size() && q - p <= Tag::kCapacity && is_tag_char(input[q])) ++q;
   if (q == input.size()) return -1;
   if (q == p || q - p > Tag::kCapacity) return 0;
   const char c = input[q];
@@ -222,7 +221,12 @@ Errc Tokenizer::next(RawSegment& out) noexcept {
 
     const std::size_t t = find_terminator(p);
     if (t == npos) {
-      if (!final_) return Errc::need_more_input;
+      if (!final_) {
+        // Consume the line breaks before the cut segment: the reader then keeps (and limits, and
+        // reports) the segment from its first byte.
+        pos_ = p;
+        return Errc::need_more_input;
+      }
       // Unterminated: blame a final odd run of release characters if there is one.
       std::size_t run = 0;
       const ServiceChars& c = state_.chars;

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Harness integrity: checksums of everything that decides a grade.
+
+    harness.py check     exit 1 and list the files that differ from tools/grade/harness.sha256
+    harness.py update    rewrite tools/grade/harness.sha256 (after changing the harness on purpose)
+
+The harness is the graders and their support code (tests/), the core (core/), the grading and
+build scripts (tools/, cmake/, CMakeLists.txt, CMakePresets.json, Makefile) and the sample data
+(data/). The learner's exercises/ and the lesson texts are not part of it.
+
+The digest of the checksum file itself is printed in every report: an instructor compares it with
+the digest published for the course release (docs/grading.md), which catches an edited checksum
+file too.
+"""
+import hashlib
+import pathlib
+import sys
+
+from common import ROOT
+
+SUM_FILE = ROOT / "tools" / "grade" / "harness.sha256"
+HARNESS = ["tests", "core", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile"]
+SKIP_PARTS = {"__pycache__"}
+
+
+def harness_files():
+    files = []
+    for entry in HARNESS:
+        path = ROOT / entry
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            files.extend(p for p in path.rglob("*") if p.is_file() and not SKIP_PARTS & set(p.parts))
+    return sorted(p for p in files if p != SUM_FILE)
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def current():
+    return {str(p.relative_to(ROOT)): digest(p) for p in harness_files()}
+
+
+def recorded():
+    if not SUM_FILE.exists():
+        return None
+    sums = {}
+    for line in SUM_FILE.read_text().splitlines():
+        if line.strip():
+            value, name = line.split(None, 1)
+            sums[name.strip()] = value
+    return sums
+
+
+def status():
+    """{"intact": bool, "modified": [...], "missing": [...], "added": [...], "digest": sha256 of the sum file}"""
+    expected = recorded()
+    if expected is None:
+        return {"intact": False, "modified": [], "missing": [], "added": [], "digest": None,
+                "error": f"{SUM_FILE.relative_to(ROOT)} is missing"}
+    actual = current()
+    modified = sorted(n for n in expected if n in actual and actual[n] != expected[n])
+    missing = sorted(n for n in expected if n not in actual)
+    added = sorted(n for n in actual if n not in expected)
+    return {"intact": not (modified or missing or added), "modified": modified, "missing": missing,
+            "added": added, "digest": digest(SUM_FILE)}
+
+
+def update():
+    lines = [f"{value}  {name}\n" for name, value in sorted(current().items())]
+    SUM_FILE.write_text("".join(lines))
+    print(f"wrote {SUM_FILE.relative_to(ROOT)}: {len(lines)} files, digest {digest(SUM_FILE)}")
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] not in ("check", "update"):
+        raise SystemExit(__doc__)
+    if argv[1] == "update":
+        update()
+        return 0
+    s = status()
+    if s["intact"]:
+        print(f"harness intact ({len(recorded())} files, digest {s['digest']})")
+        return 0
+    for kind in ("modified", "missing", "added"):
+        for name in s[kind]:
+            print(f"harness {kind}: {name}")
+    if s.get("error"):
+        print(s["error"])
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Builds a mutant: a copy of a lesson's solution with one mistake put back.
+
+    mutate.py SOLUTION_DIR SPEC OUT_DIR
+
+SPEC (tests/NN-topic/mutants/NAME.mutant) reads:
+
+    # One line: what the mutant gets wrong (shown when no grader catches it).
+    file: segment_pool.cpp
+    --- find
+    <exact lines of the solution>
+    --- replace
+    <what to put instead (may be empty)>
+    --- end
+
+A spec may hold several file/find/replace blocks. Each `find` text must occur exactly once in
+its file, so a mutant cannot silently stop applying when the solution changes.
+"""
+import pathlib
+import shutil
+import sys
+
+
+def parse(spec_text):
+    """Returns (description, [(file, find, replace), ...])."""
+    lines = spec_text.splitlines(keepends=True)
+    description = ""
+    blocks = []
+    current_file = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if stripped.startswith("#") and not description and current_file is None:
+            description = stripped.lstrip("#").strip()
+        elif stripped.startswith("file:"):
+            current_file = stripped[len("file:"):].strip()
+        elif stripped == "--- find":
+            find, replace, section = [], [], "find"
+            i += 1
+            while i < len(lines) and lines[i].strip() != "--- end":
+                if lines[i].strip() == "--- replace":
+                    section = "replace"
+                else:
+                    (find if section == "find" else replace).append(lines[i])
+                i += 1
+            if current_file is None:
+                raise SystemExit("mutate.py: a find block comes before any 'file:' line")
+            blocks.append((current_file, "".join(find), "".join(replace)))
+        i += 1
+    if not blocks:
+        raise SystemExit("mutate.py: the spec has no find/replace block")
+    return description, blocks
+
+
+def main(argv):
+    if len(argv) != 4:
+        raise SystemExit(__doc__)
+    solution, spec, out = map(pathlib.Path, argv[1:])
+    _, blocks = parse(spec.read_text())
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(solution, out)
+    for name, find, replace in blocks:
+        target = out / name
+        text = target.read_text()
+        count = text.count(find)
+        if count != 1:
+            raise SystemExit(f"mutate.py: {spec}: the text to find occurs {count} times in {name} (expected once):\n{find}")
+        target.write_text(text.replace(find, replace))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

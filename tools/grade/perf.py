@@ -1,0 +1,67 @@
+"""The performance panel of `make check`: the learner's code, the reference and the baseline run
+side by side in one benchmark process, interleaved, a few repetitions each. Informational only:
+wall-clock time on a shared machine is never a graded test (see docs/grading.md)."""
+import json
+import statistics
+import tempfile
+
+from common import run
+
+REPETITIONS = 5
+
+
+def panel(build, lesson, impl):
+    number = lesson["number"]
+    target = f"bench{number}"
+    status, output = run(["cmake", "--build", str(build), "--target", target])
+    if status != 0:
+        return {"summary": "benchmarks not built (see `make bench`)", "benchmarks": []}
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        status, text = run([str(build / "tests" / lesson["dir"] / target),
+                            "--benchmark_filter=^(exercises|solutions|baseline)/",
+                            f"--benchmark_repetitions={REPETITIONS}",
+                            "--benchmark_enable_random_interleaving=true",
+                            "--benchmark_min_time=0.05",
+                            f"--benchmark_out={out.name}", "--benchmark_out_format=json"], timeout=300)
+        try:
+            data = json.load(open(out.name))
+        except (OSError, json.JSONDecodeError):
+            return {"summary": "benchmarks did not run: " + (text.strip().splitlines() or ["no output"])[-1],
+                    "benchmarks": []}
+    times = {}
+    errors = {}
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") != "iteration":
+            continue
+        side, _, name = b["run_name"].partition("/")
+        if b.get("error_occurred"):
+            errors[(side, name)] = b.get("error_message", "error")
+            continue
+        times.setdefault(name, {}).setdefault(side, []).append(b["real_time"])
+    rows = []
+    mine = impl
+    for name, sides in sorted(times.items()):
+        row = {"name": name}
+        if mine in sides and "solutions" in sides and mine != "solutions":
+            ratios = [a / b for a, b in zip(sides[mine], sides["solutions"])]
+            row["vs_reference"] = {"median": statistics.median(sides[mine]) / statistics.median(sides["solutions"]),
+                                   "min": min(ratios), "max": max(ratios)}
+        if "baseline" in sides and ("solutions" in sides or mine in sides):
+            ref = sides.get(mine) or sides["solutions"]
+            row["baseline_vs_yours"] = statistics.median(sides["baseline"]) / statistics.median(ref)
+        row["median_ns"] = {side: statistics.median(v) for side, v in sides.items()}
+        rows.append(row)
+    parts = []
+    for row in rows:
+        text = row["name"] + ":"
+        if "vs_reference" in row:
+            r = row["vs_reference"]
+            text += f" your time {r['median']:.2f}x the reference's ({r['min']:.2f}-{r['max']:.2f})"
+        if "baseline_vs_yours" in row:
+            text += f" baseline {row['baseline_vs_yours']:.1f}x slower"
+        parts.append(text)
+    for (side, name), message in sorted(errors.items()):
+        if side == mine:
+            parts.append(f"{name}: {message}")
+    return {"summary": "; ".join(parts) or "no comparable benchmarks", "benchmarks": rows,
+            "repetitions": REPETITIONS}

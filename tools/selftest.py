@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""make test: the workbook's self-test. Proves the workbook itself is sound:
+
+  build          everything of the default preset builds, warning-free
+  core           the core's unit, property, robustness and conformance tests
+  solutions      every grader passes on solutions/ (100%)
+  stubs          every graded test fails on the stubs of exercises/, cleanly ("not implemented
+                 yet" or a failed assertion, never a crash or a hang), except the tests a lesson
+                 marks as passing on the stub by design (STUB_PASSES)
+  mutants        every mutant (tests/NN-topic/mutants/*.mutant) is caught by at least one grader,
+                 and every lesson has at least three
+  lessons        every lesson ships its text, hints (three or more per exercise) and demo, and its
+                 exercise and solution folders hold the same files
+  demos          every demo runs against the reference, and against the stubs says so plainly
+  benchmarks     every benchmark binary smoke-runs; the reference's benchmarks report no error
+  asan, tsan     the core tests (ASan+UBSan) and the solutions' graders (ASan+UBSan, TSan) pass
+  profile        `make profile` writes its reports for every lesson with a workload
+  grader         the grader reports a hang, a crash, a compile error and an edited harness
+  harness        the harness checksum is current
+
+Environment: EDIFACT_CORPUS (the real-world corpus for the conformance test), SELFTEST_SKIP
+(comma-separated steps to skip, for local iteration; CI skips nothing).
+Ends with "N passed, N failed" and exits non-zero when anything failed.
+"""
+import fnmatch
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade"))
+from common import ROOT, Style, load_manifest, run  # noqa: E402
+
+PY = sys.executable
+S = Style()
+RESULTS = []
+OUT = ROOT / "build" / "selftest"
+
+
+def step(name):
+    def wrap(fn):
+        fn.step_name = name
+        return fn
+    return wrap
+
+
+def configure(preset):
+    build = ROOT / "build" / preset
+    if not (build / "build.ninja").exists():
+        status, output = run(["cmake", "--preset", preset])
+        if status != 0:
+            raise StepFailure(f"cmake --preset {preset} failed:\n{tail(output)}")
+    return build
+
+
+class StepFailure(Exception):
+    pass
+
+
+def tail(text, lines=25):
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def build_targets(build, targets, what):
+    status, output = run(["cmake", "--build", str(build), "--target", *targets])
+    if status != 0:
+        errors = [l for l in output.splitlines() if "error" in l or "FAILED" in l][:15]
+        raise StepFailure(f"{what} does not build:\n" + "\n".join(errors or [tail(output)]))
+
+
+def manifest():
+    return load_manifest(ROOT / "build" / "default")["lessons"]
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+@step("build")
+def build_default():
+    build = configure("default")
+    status, output = run(["cmake", "--build", str(build)])
+    if status != 0:
+        errors = [l for l in output.splitlines() if "error" in l or "FAILED" in l][:20]
+        raise StepFailure("the default preset does not build:\n" + "\n".join(errors or [tail(output)]))
+    warnings = sorted({l for l in output.splitlines() if "warning:" in l})
+    if warnings:
+        raise StepFailure("warnings:\n" + "\n".join(warnings[:20]))
+    return f"{len(manifest())} lessons"
+
+
+@step("core")
+def core_tests():
+    build = ROOT / "build" / "default"
+    status, output = run(["ctest", "--test-dir", str(build), "-L", "^core$", "-j2", "--output-on-failure"])
+    summary = [l for l in output.splitlines() if "tests passed" in l]
+    if status != 0:
+        raise StepFailure(tail(output, 40))
+    corpus = os.environ.get("EDIFACT_CORPUS")
+    return (summary[0].strip() if summary else "passed") + (f"; corpus {corpus}" if corpus else "; EDIFACT_CORPUS unset: conformance skipped")
+
+
+def grade(impl, report_dir):
+    cmd = [PY, str(ROOT / "tools" / "grade" / "grade.py"), "--impl", impl, "--perf", "off", "--report-dir", str(report_dir)]
+    env = dict(os.environ, NO_COLOR="1")
+    status, output = run(cmd, env=env)
+    report_path = report_dir / "report.json"
+    if not report_path.exists():
+        raise StepFailure(f"grade.py wrote no report:\n{tail(output)}")
+    return status, output, json.loads(report_path.read_text())
+
+
+@step("solutions")
+def solutions_pass():
+    status, output, report = grade("solutions", OUT / "solutions")
+    bad = [f"lesson {l['number']}: {t['name']}: {t['status']}: {t['message']}"
+           for l in report["lessons"] for t in l["tests"] if t["status"] != "passed"]
+    if status != 0 or bad:
+        raise StepFailure("\n".join(bad[:30]) or tail(output))
+    t = report["totals"]
+    return f"{t['passed']}/{t['total']} tests, {t['points']:.0f}/{t['max_points']:.0f} points"
+
+
+@step("stubs")
+def stubs_fail():
+    status, output, report = grade("exercises", OUT / "exercises")
+    lessons = {l["number"]: l for l in manifest()}
+    problems = []
+    by_design = 0
+    for lesson in report["lessons"]:
+        allowed = lessons[lesson["number"]]["stub_passes"]
+        for t in lesson["tests"]:
+            marked = any(fnmatch.fnmatch(t["name"], p) for p in allowed)
+            if marked:
+                by_design += 1
+                if t["status"] != "passed":
+                    problems.append(f"lesson {lesson['number']}: {t['name']} is marked as passing on the stub but {t['status']}")
+            elif t["status"] == "passed":
+                problems.append(f"lesson {lesson['number']}: {t['name']} passes on the stub (a test that cannot fail?)")
+            elif t["status"] not in ("not_implemented", "failed"):
+                problems.append(f"lesson {lesson['number']}: {t['name']} {t['status']} on the stub: {t['message']}")
+    if status == 0:
+        problems.append("make check exits 0 on the stubs")
+    if problems:
+        raise StepFailure("\n".join(problems[:30]))
+    t = report["totals"]
+    return f"{t['total'] - t['passed']}/{t['total']} graded tests fail on the stubs; {by_design} pass by design"
+
+
+@step("mutants")
+def mutants_caught():
+    build = ROOT / "build" / "default"
+    lessons = manifest()
+    targets = [f"grade{l['number']}_mut_{m}" for l in lessons for m in l["mutants"]]
+    if targets:
+        run(["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"])
+    problems = []
+    lines = []
+    jobs = []
+    for lesson in lessons:
+        if len(lesson["mutants"]) < 3:
+            problems.append(f"lesson {lesson['number']} has {len(lesson['mutants'])} mutants (at least 3 wanted)")
+        for m in lesson["mutants"]:
+            exe = build / "tests" / lesson["dir"] / f"grade{lesson['number']}_mut_{m}"
+            if not exe.exists():
+                problems.append(f"mutant {lesson['number']}/{m} does not compile (fix its spec)")
+                continue
+            jobs.append((lesson, m, exe))
+    # Two at a time: each grader runs its whole suite in one process, bounded by a timeout.
+    running = []
+    def finish(entry):
+        lesson, m, exe, proc, started = entry
+        try:
+            out, _ = proc.communicate(timeout=max(1, 300 - (time.time() - started)))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+            lines.append(f"  {lesson['number']}/{m}: caught (the graders timed out on it)")
+            return
+        failed = re.findall(r"^\[  FAILED  \] (\S+)", out, re.M)
+        if proc.returncode != 0:
+            names = sorted(set(failed))
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            lines.append(f"  {lesson['number']}/{m}: caught by {shown or 'a crash'}")
+        else:
+            spec = ROOT / "tests" / lesson["dir"] / "mutants" / f"{m}.mutant"
+            first = spec.read_text().splitlines()[0].lstrip("# ") if spec.exists() else ""
+            problems.append(f"mutant {lesson['number']}/{m} survives every grader: {first}")
+    for lesson, m, exe in jobs:
+        env = dict(os.environ, GTEST_COLOR="no")
+        proc = subprocess.Popen([str(exe), "--gtest_brief=1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace", env=env)
+        running.append((lesson, m, exe, proc, time.time()))
+        if len(running) == 2:
+            finish(running.pop(0))
+    for entry in running:
+        finish(entry)
+    print("\n".join(sorted(lines)))
+    if problems:
+        raise StepFailure("\n".join(problems))
+    return f"{len(jobs)} mutants, all caught"
+
+
+@step("lessons")
+def lesson_files():
+    problems = []
+    for lesson in manifest():
+        d = lesson["dir"]
+        for path in (f"lessons/{d}/README.md", f"lessons/{d}/HINTS.md", f"lessons/{d}/demo.cpp"):
+            if not (ROOT / path).exists():
+                problems.append(f"{path} is missing")
+        hints = ROOT / "lessons" / d / "HINTS.md"
+        if hints.exists():
+            sections = re.split(r"^## ", hints.read_text(), flags=re.M)[1:]
+            if not sections:
+                problems.append(f"lessons/{d}/HINTS.md has no '## Exercise' sections")
+            for sec in sections:
+                count = len(re.findall(r"^### ", sec, flags=re.M))
+                if count < 3:
+                    problems.append(f"lessons/{d}/HINTS.md: '{sec.splitlines()[0]}' has {count} hints (3 or more wanted)")
+        ex = {p.name for p in (ROOT / "exercises" / d).iterdir()} if (ROOT / "exercises" / d).exists() else set()
+        so = {p.name for p in (ROOT / "solutions" / d).iterdir()} if (ROOT / "solutions" / d).exists() else set()
+        if ex != so:
+            problems.append(f"exercises/{d} and solutions/{d} differ in files: {sorted(ex ^ so)}")
+        markers = subprocess.run(["grep", "-rlE", "FIXME|TODO|NotImplemented|not implemented", str(ROOT / "solutions" / d)],
+                                 capture_output=True, text=True).stdout.split()
+        if markers:
+            problems.append(f"solutions/{d} still has stub markers: {markers}")
+    if problems:
+        raise StepFailure("\n".join(problems))
+    return f"{len(manifest())} lessons complete"
+
+
+@step("demos")
+def demos_run():
+    build = ROOT / "build" / "default"
+    problems = []
+    count = 0
+    for lesson in manifest():
+        for impl in ("solutions", "exercises"):
+            exe = build / "tests" / lesson["dir"] / f"demo{lesson['number']}_{impl}"
+            if not exe.exists():
+                problems.append(f"{exe.relative_to(ROOT)} was not built")
+                continue
+            status, output = run([str(exe)], timeout=120, env=dict(os.environ, EDI_DEMO_QUICK="1"))
+            count += 1
+            if status is None:
+                problems.append(f"demo {lesson['number']} ({impl}) did not finish in 120 s")
+            elif status != 0:
+                problems.append(f"demo {lesson['number']} ({impl}) exited {status}:\n{tail(output, 8)}")
+            elif impl == "exercises" and "not implemented" not in output.lower():
+                problems.append(f"demo {lesson['number']} on the stubs does not say the code is not implemented yet")
+    if problems:
+        raise StepFailure("\n".join(problems))
+    return f"{count} demo runs"
+
+
+@step("benchmarks")
+def benchmarks_smoke():
+    build = ROOT / "build" / "default"
+    binaries = [(build / "tests" / "core" / "core_bench", "core")]
+    binaries += [(build / "tests" / l["dir"] / f"bench{l['number']}", l["number"]) for l in manifest() if l["benchmarks"]]
+    problems = []
+    count = 0
+    for exe, name in binaries:
+        out_json = OUT / f"bench-{name}.json"
+        out_json.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, EDI_BENCH_BYTES=str(1 << 20), EDI_BENCH_SMOKE="1")
+        status, output = run([str(exe), "--benchmark_min_time=0.01", f"--benchmark_out={out_json}",
+                              "--benchmark_out_format=json"], env=env, timeout=600)
+        if status != 0:
+            problems.append(f"{exe.name} exited {status}:\n{tail(output, 10)}")
+            continue
+        data = json.loads(out_json.read_text())
+        for b in data.get("benchmarks", []):
+            count += 1
+            if b.get("error_occurred") and not b["name"].startswith("exercises/"):
+                problems.append(f"{exe.name}: {b['name']}: {b.get('error_message')}")
+    if problems:
+        raise StepFailure("\n".join(problems))
+    return f"{count} benchmark runs"
+
+
+def sanitizer_run(preset, labels):
+    build = configure(preset)
+    lessons = manifest()
+    targets = [f"grade{l['number']}_solutions" for l in lessons]
+    if "core" in labels:
+        targets.append("core_tests")
+    build_targets(build, targets, f"the {preset} preset")
+    regex = "^(" + "|".join(labels + [f"lesson{l['number']}\\.solutions" for l in lessons]) + ")$"
+    status, output = run(["ctest", "--test-dir", str(build), "-L", regex, "-j2", "--output-on-failure"])
+    if status != 0:
+        failed = [l for l in output.splitlines() if "***" in l or "Failed" in l][:20]
+        reports = [l for l in output.splitlines() if "Sanitizer" in l or "runtime error" in l][:10]
+        raise StepFailure("\n".join(failed + reports) or tail(output, 40))
+    summary = [l for l in output.splitlines() if "tests passed" in l]
+    return summary[0].strip() if summary else "passed"
+
+
+@step("asan")
+def asan():
+    return sanitizer_run("asan", ["core"])
+
+
+@step("tsan")
+def tsan():
+    return sanitizer_run("tsan", [])
+
+
+@step("profile")
+def profile_smoke():
+    configure("profile")
+    problems = []
+    count = 0
+    for lesson in manifest():
+        if not lesson["workload"]:
+            continue
+        status, output = run([PY, str(ROOT / "tools" / "profile.py"), "--lesson", lesson["number"], "--impl", "solutions"],
+                             env=dict(os.environ, NO_COLOR="1"), timeout=900)
+        out = ROOT / "build" / "profile" / lesson["number"]
+        count += 1
+        if status != 0:
+            problems.append(f"make profile LESSON={lesson['number']} failed:\n{tail(output, 10)}")
+            continue
+        for name in ("cpu.prof", "cpu.txt", "cpu_cum.txt", "cpu.svg", "heap.txt", "leaks.txt"):
+            if not (out / name).exists() or (out / name).stat().st_size == 0:
+                problems.append(f"build/profile/{lesson['number']}/{name} is missing or empty")
+        text = (out / "cpu.txt").read_text() if (out / "cpu.txt").exists() else ""
+        m = re.search(r"Total: (\d+) samples", text)
+        if not m or int(m.group(1)) < 100:
+            problems.append(f"lesson {lesson['number']}: the CPU profile has {m.group(1) if m else 'no'} samples (100 or more wanted)")
+    if problems:
+        raise StepFailure("\n".join(problems))
+    return f"{count} lessons profiled"
+
+
+@step("grader")
+def grader_selftest():
+    status, output = run([PY, str(ROOT / "tools" / "grade" / "selftest_grader.py")], env=dict(os.environ, NO_COLOR="1"))
+    if status != 0:
+        raise StepFailure(tail(output, 40))
+    return output.strip().splitlines()[-1] if output.strip() else "passed"
+
+
+@step("harness")
+def harness_current():
+    status, output = run([PY, str(ROOT / "tools" / "grade" / "harness.py"), "check"])
+    if status != 0:
+        raise StepFailure(output.strip() + "\n(after changing the harness on purpose: python3 tools/grade/harness.py update)")
+    return output.strip()
+
+
+STEPS = [build_default, core_tests, lesson_files, solutions_pass, stubs_fail, mutants_caught, demos_run,
+         benchmarks_smoke, asan, tsan, profile_smoke, grader_selftest, harness_current]
+
+
+def main():
+    skip = {s for s in os.environ.get("SELFTEST_SKIP", "").split(",") if s}
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    passed = failed = 0
+    for fn in STEPS:
+        name = fn.step_name
+        if name in skip:
+            print(S.dim(f"-- {name}: skipped (SELFTEST_SKIP)"))
+            continue
+        print(S.bold(f"-- {name}"), flush=True)
+        t0 = time.time()
+        try:
+            detail = fn()
+            passed += 1
+            print(f"   {S.green('ok')} {name}: {detail} ({time.time() - t0:.0f} s)", flush=True)
+        except StepFailure as e:
+            failed += 1
+            print(f"   {S.red('FAILED')} {name} ({time.time() - t0:.0f} s)\n" + "\n".join("   " + l for l in str(e).splitlines()),
+                  flush=True)
+            if name == "build":
+                break
+    print(f"\nmake test: {passed} passed, {failed} failed ({time.time() - started:.0f} s)")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
