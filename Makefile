@@ -1,7 +1,7 @@
 # The workbook's commands. Each target installs the Debian packages it needs first (tools/setup.sh)
 # and drives CMake presets and the scripts in tools/.
 #
-#   make check [LESSON=NN] [IMPL=exercises|solutions]   grade your work (the main loop)
+#   make check [LESSON=NN] [IMPL=exercises|solutions] [PERF=off|on]   grade your work (the main loop)
 #   make test                                         the workbook's own self-test (what CI runs)
 #   make run LESSON=NN [IMPL=...]                     the lesson's demo
 #   make hint LESSON=NN [RESET=1]                     the next hint
@@ -14,6 +14,7 @@
 
 LESSON ?=
 IMPL ?= exercises
+PERF ?= auto
 RESET ?=
 FUZZ_SECONDS ?= 60
 PYTHON ?= python3
@@ -36,7 +37,7 @@ configure: $(BUILD)/build.ninja
 check:
 	@$(SETUP) build
 	@$(MAKE) --no-print-directory configure
-	@$(PYTHON) tools/grade/grade.py --lesson "$(LESSON)" --impl "$(IMPL)"
+	@$(PYTHON) tools/grade/grade.py --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)"
 
 test:
 	@$(SETUP) test

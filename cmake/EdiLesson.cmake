@@ -79,8 +79,9 @@ function(_edi_lesson_impl number dir impl root warnings exclude namespace reuse_
     target_link_libraries(workload${number}_${impl} PRIVATE ${lib} ${warnings})
     edi_link_gperftools(workload${number}_${impl})
   endif()
-  set(demo "${PROJECT_SOURCE_DIR}/lessons/${dir}/demo.cpp")
-  if(EXISTS "${demo}" AND NOT exclude)
+  # A glob, not if(EXISTS): adding the demo later makes the build reconfigure by itself.
+  file(GLOB demo CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/lessons/${dir}/demo.cpp")
+  if(demo AND NOT exclude)
     add_executable(demo${number}_${impl} "${demo}")
     target_link_libraries(demo${number}_${impl} PRIVATE ${lib} ${warnings})
   endif()

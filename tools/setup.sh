@@ -14,9 +14,9 @@
 set -eu
 
 build_pkgs="g++ cmake ninja-build make pkg-config python3 libgtest-dev libgmock-dev libbenchmark-dev \
-libgoogle-perftools-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev"
+libgoogle-perftools-dev libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev valgrind"
 # Homebrew names, for the message on systems without apt.
-brew_build="gcc cmake ninja pkg-config python googletest google-benchmark gperftools cli11 nlohmann-json fmt sqlite"
+brew_build="gcc cmake ninja pkg-config python googletest google-benchmark gperftools cli11 nlohmann-json fmt sqlite valgrind"
 
 pkgs=""
 brew=""

@@ -1,7 +1,7 @@
 #include "edi/generator.hpp"
 
 #include <array>
-#include <cmath>
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -12,10 +12,12 @@
 namespace edi {
 
 std::uint64_t SplitMix64::skewed(std::uint64_t bound) noexcept {
-  // Inverse-CDF of a continuous 1/x density on [1, bound+1): index i has weight ~ 1/(i+1).
-  const double u = static_cast<double>(next() >> 11) * 0x1.0p-53;
-  const auto i = static_cast<std::uint64_t>(std::exp(u * std::log(static_cast<double>(bound) + 1.0)) - 1.0);
-  return i < bound ? i : bound - 1;
+  // Three nested uniform draws, integers only (so every platform gets the same sequence): each
+  // draw is below the previous one, which piles the probability onto the small indices. For 200
+  // partners the first 10% get 59% of the draws and the most popular one 9%.
+  const std::uint64_t a = below(bound);
+  const std::uint64_t b = below(a + 1);
+  return below(b + 1);
 }
 
 namespace {
@@ -287,9 +289,10 @@ GeneratedSummary generate(const GeneratorOptions& options, const std::function<v
     sink(out);
     out.clear();
   };
+  // At least one message, whatever the size asked for: a valid interchange is never empty.
   const auto done = [&] {
-    return options.target_bytes > 0 ? summary.bytes + out.size() >= options.target_bytes
-                                    : summary.messages >= options.messages;
+    return options.target_bytes > 0 ? summary.messages > 0 && summary.bytes + out.size() >= options.target_bytes
+                                    : summary.messages >= std::max<std::size_t>(options.messages, 1);
   };
   const std::size_t per_interchange = options.messages_per_interchange == 0 ? 1 : options.messages_per_interchange;
   const auto duplicate_threshold = static_cast<std::uint64_t>(options.duplicate_rate * 1'000'000.0);

@@ -8,9 +8,11 @@
 // The interface is a contract other tools rely on; docs/edi-tool.md describes it.
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <iostream>
 #include <string>
 #include <system_error>
@@ -31,17 +33,26 @@ constexpr int kValid = 0;
 constexpr int kFindings = 1;
 constexpr int kUnreadable = 2;
 
-// "32M", "1G", "4096" -> bytes.
+// "32M", "1.5G", "4096" -> bytes. K, M and G are binary (KiB, MiB, GiB), in either case.
 std::size_t parse_size(const std::string& text) {
+  const auto bad = [&](const std::string& why) {
+    return CLI::ValidationError("--size", "'" + text + "' " + why + " (examples: 4096, 512K, 32M, 1G)");
+  };
   std::size_t used = 0;
-  const double number = std::stod(text, &used);
+  double number = 0;
+  try {
+    number = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw bad("is not a size");
+  }
   std::string unit = text.substr(used);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   double scale = 1;
-  if (unit == "K" || unit == "KB" || unit == "KiB" || unit == "k") scale = 1024.0;
-  else if (unit == "M" || unit == "MB" || unit == "MiB") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GB" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw CLI::ValidationError("--size", "unknown unit '" + unit + "' (use K, M or G)");
-  if (number <= 0) throw CLI::ValidationError("--size", "must be positive");
+  if (unit == "K" || unit == "KB" || unit == "KIB") scale = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MIB") scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GB" || unit == "GIB") scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty()) throw bad("has an unknown unit");
+  if (!(number > 0)) throw bad("must be positive");
   return static_cast<std::size_t>(number * scale);
 }
 
@@ -92,12 +103,38 @@ void append_json_string(std::string& out, std::string_view bytes) {
   out += '"';
 }
 
-// Input bytes as a UTF-8 std::string that nlohmann::json accepts: each byte of an invalid
-// sequence becomes the code point of the same value (so it prints as \u00XX when escaped).
-std::string json_safe(std::string_view bytes) {
-  std::string quoted;
-  append_json_string(quoted, bytes);
-  return nlohmann::json::parse(quoted).get<std::string>();
+// Serializes `j` like nlohmann::json::dump(), but writes its strings (which hold the input's raw
+// bytes) with append_json_string, so every command follows the same UTF-8 rule as `dump --json`.
+void append_json(std::string& out, const nlohmann::json& j) {
+  if (j.is_string()) {
+    append_json_string(out, j.get_ref<const std::string&>());
+  } else if (j.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : j.items()) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, key);
+      out += ':';
+      append_json(out, value);
+    }
+    out += '}';
+  } else if (j.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json(out, j[i]);
+    }
+    out += ']';
+  } else {
+    out += j.dump();
+  }
+}
+
+std::string to_json(const nlohmann::json& j) {
+  std::string out;
+  append_json(out, j);
+  return out;
 }
 
 struct Progress {
@@ -179,13 +216,13 @@ int run_stats(const std::vector<std::string>& files, bool json) {
     }
     if (json) {
       nlohmann::json types = nlohmann::json::object();
-      for (const auto& [type, n] : stats.message_types) types[json_safe(type)] = n;
-      const nlohmann::json j = {{"file", json_safe(path)},       {"bytes", stats.bytes},
+      for (const auto& [type, n] : stats.message_types) types[(type)] = n;
+      const nlohmann::json j = {{"file", (path)},       {"bytes", stats.bytes},
                                 {"interchanges", stats.interchanges}, {"groups", stats.groups},
                                 {"messages", stats.messages},     {"message_types", types},
                                 {"segments", stats.segments},     {"elements", stats.elements},
                                 {"components", stats.components}, {"seconds", seconds}};
-      std::cout << j.dump() << '\n';
+      std::cout << to_json(j) << '\n';
     } else {
       std::string types;
       for (const auto& [type, n] : stats.message_types) types += fmt::format("{}{} {}", types.empty() ? "" : ", ", type, n);
@@ -219,7 +256,7 @@ int run_validate(const std::vector<std::string>& files, bool json) {
       unparseable = checker.counts().segments == 0;
     } catch (const std::system_error& e) {
       if (json) {
-        std::cout << nlohmann::json{{"file", json_safe(path)}, {"readable", false}, {"error", e.what()}}.dump() << '\n';
+        std::cout << to_json(nlohmann::json{{"file", (path)}, {"readable", false}, {"error", e.what()}}) << '\n';
       } else {
         std::cerr << "edi validate: " << e.what() << '\n';
       }
@@ -236,17 +273,16 @@ int run_validate(const std::vector<std::string>& files, bool json) {
                         {"line", f.position.line},
                         {"column", f.position.column},
                         {"offset", f.position.offset},
-                        {"message", json_safe(f.message)}});
+                        {"message", (f.message)}});
       }
-      std::cout << nlohmann::json{{"file", json_safe(path)},
+      std::cout << to_json(nlohmann::json{{"file", (path)},
                                   {"readable", true},
                                   {"valid", checker.errors() == 0 && !unparseable},
                                   {"errors", checker.errors()},
                                   {"warnings", warnings},
                                   {"messages", checker.counts().messages},
                                   {"segments", checker.counts().segments},
-                                  {"findings", list}}
-                       .dump()
+                                  {"findings", list}})
                 << '\n';
     } else {
       for (const auto& f : findings) std::cout << edi::format(f, path) << '\n';
@@ -328,8 +364,8 @@ int main(int argc, char** argv) {
   auto* size_opt = gen->add_option("--size", size_text, "Approximate size in bytes (suffixes K, M, G)");
   gen->add_option("--messages", messages, "Number of messages (when --size is not given)")
       ->excludes(size_opt)
-      ->check(CLI::PositiveNumber);
-  gen->add_option("--seed", seed, "Seed: the same seed gives the same bytes");
+      ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max() / 2, "a number of messages, 1 or more"));
+  gen->add_option("--seed", seed, "Seed: the same seed gives the same bytes")->check(CLI::NonNegativeNumber);
   gen->add_option("--syntax", syntax, "Syntax version: 3, or 4 (repetitions with '*')")->check(CLI::IsMember({3, 4}));
   auto* crlf_opt = gen->add_flag("--crlf", crlf, "CR LF after each segment");
   gen->add_flag("--one-line", one_line, "No line breaks at all")->excludes(crlf_opt);
@@ -338,7 +374,7 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "Count bytes, interchanges, groups, messages, segments, elements, components");
   std::vector<std::string> stats_files;
   bool stats_json = false;
-  stats->add_option("files", stats_files, "EDIFACT files")->required()->check(CLI::ExistingFile);
+  stats->add_option("files", stats_files, "EDIFACT files")->required();
   stats->add_flag("--json", stats_json, "One JSON object per file");
 
   auto* validate = app.add_subcommand("validate", "Check the envelope and syntax; exit 0 valid, 1 findings, 2 unreadable");

@@ -38,7 +38,8 @@ class SplitMix64 {
   }
   // Uniform in [0, bound).  REQUIRES: bound > 0.
   constexpr std::uint64_t below(std::uint64_t bound) noexcept { return next() % bound; }
-  // Skewed towards small values: index i is drawn with weight about 1/(i+1).
+  // Skewed towards small values (a few popular partners and products, a long tail), with
+  // integer arithmetic only.  REQUIRES: bound > 0.
   std::uint64_t skewed(std::uint64_t bound) noexcept;
 
  private:
@@ -53,8 +54,9 @@ enum class Layout : std::uint8_t {
 
 struct GeneratorOptions {
   std::uint64_t seed = 1;
-  std::size_t messages = 100;        // used when target_bytes == 0
+  std::size_t messages = 100;        // used when target_bytes == 0 (at least 1)
   std::size_t target_bytes = 0;      // when non-zero: stop at the first message boundary past it
+                                     // (at least one message is written)
   int syntax = 3;                    // 3, or 4 for UNOC:4 with repetitions
   Layout layout = Layout::lf;
   std::size_t messages_per_interchange = 500;

@@ -27,8 +27,10 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "edi/error.hpp"
@@ -99,8 +101,11 @@ class Tokenizer {
   explicit Tokenizer(std::string_view input, TokenizerState state = {}, std::size_t base = 0,
                      bool final = true) noexcept;
 
-  // Deleted: a temporary buffer would die before the segments that point into it.
-  Tokenizer(std::string&&, TokenizerState = {}, std::size_t = 0, bool = true) = delete;
+  // Deleted: a temporary std::string would die before the segments that point into it.
+  // (A template, so that a string literal still picks the string_view constructor.)
+  template <class S>
+    requires std::same_as<S, std::string>
+  Tokenizer(S&&, TokenizerState = {}, std::size_t = 0, bool = true) = delete;
 
   // Produces the next segment. Returns Errc::ok, Errc::end_of_input, Errc::need_more_input
   // (non-final input only), or an input error; after an error `error_offset()` says where, and
