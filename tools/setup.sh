@@ -31,7 +31,11 @@ for profile in "${@:-build}"; do
              brew="$brew $brew_build gperftools graphviz" ;;
     watch)   pkgs="$pkgs inotify-tools"; brew="$brew fswatch" ;;
     fuzz)    pkgs="$pkgs $build_pkgs clang libclang-rt-14-dev"; brew="$brew llvm" ;;
-    peers)   pkgs="$pkgs nodejs npm"; brew="$brew node" ;;
+    peers)   pkgs="$pkgs time"; brew="$brew gnu-time node"
+             # Node.js may come from elsewhere than Debian (nodesource, nvm): only a missing
+             # command is installed.
+             command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+             command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
     *) echo "setup.sh: unknown profile '$profile'" >&2; exit 2 ;;
   esac
 done

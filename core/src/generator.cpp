@@ -22,9 +22,11 @@ std::uint64_t SplitMix64::skewed(std::uint64_t bound) noexcept {
 
 namespace {
 
+// Names and cities are ISO 8859-1 bytes (written as \x escapes), as the UNB's syntax identifier
+// UNOC declares: a file that says UNOC and carries UTF-8 is a real-world defect, not valid input.
 constexpr std::array kCompanies = {
-    "Nordwind Handel GmbH", "Acme Retail Ltd", "Fjord Foods AS", "Café Lumière SARL", "Van Dijk Logistiek BV",
-    "Iberia Distribución SA", "Baltic Timber UAB", "Alpenmilch AG", "Dunmore & Sons", "Moravia Glass s.r.o.",
+    "Nordwind Handel GmbH", "Acme Retail Ltd", "Fjord Foods AS", "Caf\xE9 Lumi\xE8re SARL", "Van Dijk Logistiek BV",
+    "Iberia Distribuci\xF3n SA", "Baltic Timber UAB", "Alpenmilch AG", "Dunmore & Sons", "Moravia Glass s.r.o.",
     "Helios Pharma SpA", "Kappa Electronics Oy", "Sunrise Textiles Ltd", "Rhein Chemie KG", "Atlantic Seafood Ltd",
     "Castile Wines SL", "Polar Freight AB", "Danube Steel Zrt", "Aurora Books GmbH", "Tatra Motors a.s.",
     "Liffey Brewing Ltd", "Provence Olive SAS", "Vistula Paper SA", "Oresund Retail A/S", "Carpathia Agro SRL",
@@ -33,8 +35,8 @@ constexpr std::array kCities = {
     std::pair{"Hamburg", "DE"}, std::pair{"London", "GB"},     std::pair{"Bergen", "NO"},   std::pair{"Lyon", "FR"},
     std::pair{"Rotterdam", "NL"}, std::pair{"Madrid", "ES"},   std::pair{"Vilnius", "LT"},  std::pair{"Bern", "CH"},
     std::pair{"Dublin", "IE"},    std::pair{"Brno", "CZ"},     std::pair{"Milano", "IT"},   std::pair{"Espoo", "FI"},
-    std::pair{"Leeds", "GB"},     std::pair{"Köln", "DE"},     std::pair{"Cork", "IE"},     std::pair{"Burgos", "ES"},
-    std::pair{"Göteborg", "SE"},  std::pair{"Győr", "HU"},     std::pair{"München", "DE"},  std::pair{"Plzeň", "CZ"}};
+    std::pair{"Leeds", "GB"},     std::pair{"K\xF6ln", "DE"},     std::pair{"Cork", "IE"},     std::pair{"Burgos", "ES"},
+    std::pair{"G\xF6teborg", "SE"},  std::pair{"P\xE9" "cs", "HU"},     std::pair{"M\xFCnchen", "DE"},  std::pair{"Ostrava", "CZ"}};
 constexpr std::array kWords = {"Widget", "Bolt",   "Carton",  "Cable", "Valve",   "Filter", "Coffee", "Tea",
                                "Oil",    "Paper",  "Bottle",  "Crate", "Sensor",  "Pump",   "Hinge",  "Lamp",
                                "Glass",  "Cheese", "Timber",  "Steel", "Textile", "Label",  "Pallet", "Spring"};
