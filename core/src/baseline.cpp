@@ -40,8 +40,13 @@ std::vector<Segment> parse(std::string_view input) {
       const char c = input[i];
       if (chars.has_release() && c == chars.release) {
         if (++i == input.size()) throw ParseError("release character at end of input", i - 1);
-        if (in_tag) value += c;  // a tag is kept as written
-        value += input[i];
+        if (in_tag) {
+          // A tag is kept as written, without line breaks (released, or releasing).
+          if (c != '\r' && c != '\n') value += c;
+          if (input[i] != '\r' && input[i] != '\n') value += input[i];
+        } else {
+          value += input[i];
+        }
       } else if (c == chars.terminator) {
         terminated = true;
         ++i;

@@ -132,8 +132,8 @@ void EnvelopeChecker::check_count(std::string_view code, std::string_view tag, s
             ", the number of " + std::string(noun) + " in the " + std::string(holder) + context);
   } else if (n != expected) {
     add(Severity::error, std::string(code), where,
-        std::string(tag) + " declares " + declared + " " + std::string(noun) + "; the " + std::string(holder) + context +
-            " has " + std::to_string(expected));
+        std::string(tag) + " declares " + declared + " " + std::string(noun) + "; the " + std::string(holder) + " has " +
+            std::to_string(expected) + context);
   }
 }
 

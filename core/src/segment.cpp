@@ -94,7 +94,9 @@ void Segment::clear() noexcept {
 }
 
 std::size_t Segment::capacity_bytes() const noexcept {
-  constexpr std::size_t kInline = std::string().capacity();  // small-string buffer, not heap
+  // The small-string buffer, not heap. (Not constexpr: clang 14 cannot evaluate libstdc++'s
+  // std::string at compile time.)
+  static const std::size_t kInline = std::string().capacity();
   const auto heap = [](const std::string& s) { return s.capacity() > kInline ? s.capacity() + 1 : 0; };
   return heap(tag_) + heap(values_) +
          sizeof(std::uint32_t) * (component_end_.capacity() + repetition_end_.capacity() + element_end_.capacity());

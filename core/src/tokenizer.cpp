@@ -18,6 +18,13 @@ constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\n' || c == 
 constexpr bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 constexpr bool is_tag_char(char c) noexcept { return is_upper(c) || (c >= '0' && c <= '9'); }
 
+// Does a UNA make CR, LF or tab a separator or the release character? Then the line breaks skipped
+// before a tag are in the masks too, and the scanner must restart at the tag.
+constexpr bool has_space_service_char(const ServiceChars& c) noexcept {
+  const auto space = [](char x) { return x == '\r' || x == '\n' || x == '\t'; };
+  return space(c.component) || space(c.element) || space(c.release) || space(c.repetition);
+}
+
 std::uint64_t bits_below(std::size_t n) noexcept {
   return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
 }
@@ -77,7 +84,12 @@ bool Tag::well_formed() const noexcept {
 }
 
 Tokenizer::Tokenizer(std::string_view input, TokenizerState state, std::size_t base, bool final) noexcept
-    : input_(input), base_(base), final_(final), state_(state) {}
+    : input_(input),
+      base_(base),
+      final_(final),
+      state_(state),
+      space_is_service_(has_space_service_char(state.chars)),
+      after_segment_work_(!state.una_seen || space_is_service_) {}
 
 Errc Tokenizer::fail(Errc code, std::size_t at) noexcept {
   error_ = code;
@@ -176,6 +188,8 @@ Errc Tokenizer::read_una(std::size_t at) noexcept {
   if (const Errc rc = parse_una(input_.substr(at, kUnaSize), chars); rc != Errc::ok) return fail(rc, at);
   state_.chars = chars;
   state_.una_seen = true;
+  space_is_service_ = has_space_service_char(chars);
+  after_segment_work_ = space_is_service_;
   ++state_.una_count;
   pos_ = at + kUnaSize;
   reset_scanner(pos_);
@@ -184,18 +198,40 @@ Errc Tokenizer::read_una(std::size_t at) noexcept {
 
 void Tokenizer::after_unb(std::string_view data) noexcept {
   // Without an explicit UNA the syntax version in UNB (element 1, component 2) picks the
-  // repetition separator: '*' from version 4 on, none before.
+  // repetition separator: '*' from version 4 on, none before. The version is read as
+  // parse_segment reads it: released bytes are literal, and only the first repetition counts.
   const ServiceChars& c = state_.chars;
-  if (data.empty()) return;
-  const std::size_t colon = data.find(c.component, 1);
-  const std::size_t plus = data.find(c.element, 1);
-  if (colon == std::string_view::npos || (plus != std::string_view::npos && plus < colon)) return;
-  const char version = colon + 1 < data.size() ? data[colon + 1] : '\0';
+  std::size_t i = 1;  // data[0] opens element 1
+  for (; i < data.size(); ++i) {
+    const char b = data[i];
+    if (c.has_release() && b == c.release) {
+      ++i;
+    } else if (b == c.component) {
+      break;
+    } else if (b == c.element || (c.has_repetition() && b == c.repetition)) {
+      return;
+    }
+  }
+  if (++i >= data.size()) return;
+  char version = data[i];
+  if (c.has_release() && version == c.release) version = i + 1 < data.size() ? data[i + 1] : '\0';
   if (version < '1' || version > '9') return;
   const ServiceChars wanted = ServiceChars::defaults(version - '0');
   if (wanted.repetition != c.repetition) {
     state_.chars.repetition = wanted.repetition;
     reset_scanner(pos_);  // the masks after this point were computed with the old separator
+  }
+}
+
+// A UNA made CR, LF or tab a service character. The masks see every byte, so the line breaks
+// skipped before a tag would count as separators (or release the tag's first byte): skip them
+// here and start the scanner at the tag.
+void Tokenizer::skip_space_service_chars() noexcept {
+  std::size_t p = pos_;
+  while (p < input_.size() && is_space(input_[p])) ++p;
+  if (p != pos_) {
+    pos_ = p;
+    block_valid_ = false;
   }
 }
 
@@ -284,7 +320,12 @@ Errc Tokenizer::next(RawSegment& out) noexcept {
     components_at_ = components_end;
     pos_ = t + 1;
 
-    if (!state_.una_seen && out.tag == "UNB") after_unb(out.data);
+    if (after_segment_work_) [[unlikely]] {
+      // Without a UNA, a UNB may change the repetition separator. With a UNA that makes CR, LF or
+      // tab a service character, the line breaks before the next tag are skipped here.
+      if (!state_.una_seen && out.tag == "UNB") after_unb(out.data);
+      if (space_is_service_) skip_space_service_chars();
+    }
     return Errc::ok;
   }
 }

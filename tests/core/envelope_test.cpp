@@ -76,7 +76,7 @@ TEST(Envelope, FormatOfAFinding) {
   const Structure s = analyze(lines({kUnb, kUnh, kBgm, "UNT+5+1'", kUnz}));
   ASSERT_EQ(s.findings.size(), 1u);
   EXPECT_EQ(format(s.findings[0], "orders.edi"),
-            "orders.edi:4:1: error: UNT declares 5 segments; the message (UNH at line 2) has 3 [unt-count]");
+            "orders.edi:4:1: error: UNT declares 5 segments; the message has 3 (UNH at line 2) [unt-count]");
 }
 
 TEST(EnvelopeFindings, LeadingJunk) {  // junk is reported at the start of the input
@@ -293,6 +293,7 @@ void expect_ranges_retokenize(const std::string& input) {
   }
 }
 
+// A message's byte range re-tokenizes to exactly its segments: every sample, generated input.
 TEST(Envelope, MessageRangesRetokenizeToTheirSegments) {
   std::size_t messages = 0;
   for (const Sample& s : sample_files()) {

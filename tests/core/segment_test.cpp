@@ -16,8 +16,6 @@
 namespace edi::test {
 namespace {
 
-using namespace std::string_view_literals;
-
 Segment parse_one(std::string_view text, TokenizerState state = {}) {
   Tokenizer tok(text, state);
   RawSegment raw;

@@ -3,7 +3,10 @@
 // reports over-long segments and positions correctly.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -217,15 +220,39 @@ TEST(StreamReader, StatsMatchTheTokenizer) {
   EXPECT_EQ(from_reader.message_types, from_tokenizer.message_types);
 }
 
-// FileSource reads a file with read(2); a missing file throws std::system_error.
-TEST(StreamReader, FileSource) {
-  const std::filesystem::path path = data_dir() / "una_default.edi";
-  FileSource file(path.string());
+// Each test gets its own file, written in SetUp and removed in TearDown.
+class FileSourceTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            ("edi_core_tests_" + std::to_string(::getpid()) + "_" + test->name() + ".edi");
+    bytes_ = generated({.seed = 30, .target_bytes = 50'000, .layout = Layout::crlf});
+    std::ofstream(path_, std::ios::binary) << bytes_;
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  std::filesystem::path path_;
+  std::string bytes_;
+};
+
+// FileSource reads the file with read(2): the reader returns the tokenizer's segments.
+TEST_F(FileSourceTest, ReadsTheWholeFile) {
+  FileSource file(path_.string());
   StreamReader reader(file, {.chunk_size = 4096});
-  const std::string bytes = sample("una_default.edi");
-  expect_same_run(drain(reader, bytes.size()), tokenize_all(bytes));
-  EXPECT_EQ(reader.bytes_read(), bytes.size());
-  EXPECT_THROW(FileSource((data_dir() / "no_such_file.edi").string()), std::system_error);
+  expect_same_run(drain(reader, bytes_.size()), tokenize_all(bytes_));
+  EXPECT_EQ(reader.bytes_read(), bytes_.size());
+}
+
+// A file that cannot be opened throws std::system_error naming the path.
+TEST_F(FileSourceTest, MissingFileThrows) {
+  std::filesystem::remove(path_);
+  try {
+    FileSource file(path_.string());
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path_.string()), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "alloc_counter.hpp"
@@ -29,7 +30,6 @@ std::vector<std::string> texts_of(const TokenRun& run) {
 }
 
 using Strings = std::vector<std::string>;
-using namespace std::string_view_literals;
 
 // The example at the top of tokenizer.hpp.
 TEST(Tokenizer, HeaderExample) {
@@ -48,13 +48,27 @@ TEST(Tokenizer, HeaderExample) {
   EXPECT_EQ(tok.next(seg), Errc::end_of_input);  // and it stays there
 }
 
+// A temporary std::string would die before the segments that point into it: the compiler refuses
+// it. Named strings, views and literals are accepted.
+TEST(Tokenizer, RejectsTemporaryStrings) {
+  static_assert(!std::is_constructible_v<Tokenizer, std::string&&>);
+  static_assert(!std::is_constructible_v<Tokenizer, std::string>);
+  static_assert(std::is_constructible_v<Tokenizer, std::string&>);
+  static_assert(std::is_constructible_v<Tokenizer, const std::string&>);
+  static_assert(std::is_constructible_v<Tokenizer, std::string_view>);
+  static_assert(std::is_constructible_v<Tokenizer, const char (&)[4]>);
+  Tokenizer tok("DTM'");
+  RawSegment seg;
+  EXPECT_EQ(tok.next(seg), Errc::ok);
+}
+
 // Without a UNA the ISO 9735 defaults are in force and no UNA is counted.
 TEST(Tokenizer, DefaultsWithoutUna) {
   const TokenRun run = tokenize_all("UNB+UNOC:3+A+B+261127:1200+1'UNZ+0+1'");
   ASSERT_EQ(run.result, Errc::end_of_input);
   ASSERT_EQ(run.segments.size(), 2u);
   EXPECT_EQ(run.segments[0].chars, ServiceChars::defaults());
-  Tokenizer tok("UNB+UNOC:3+A+B+261127:1200+1'"sv);
+  Tokenizer tok("UNB+UNOC:3+A+B+261127:1200+1'");
   RawSegment seg;
   ASSERT_EQ(tok.next(seg), Errc::ok);
   EXPECT_EQ(tok.state().una_count, 0u);
@@ -120,6 +134,33 @@ TEST(Tokenizer, Syntax3UnbTurnsRepetitionOff) {
   EXPECT_FALSE(run.segments[4].chars.has_repetition());
 }
 
+// The syntax version is UNB element 1, component 2, read unescaped, in the first repetition.
+TEST(Tokenizer, UnbVersionIsReadAsParsed) {
+  struct Case {
+    std::string input;
+    bool repetition;  // is '*' a repetition separator for the ALI after the UNB?
+  };
+  const Case cases[] = {
+      {"UNB+UNOC:?4'ALI+A*B'", true},          // a released '4' is still the digit 4
+      {"UNB+UN?:OC:4'ALI+A*B'", true},         // a released ':' does not end the syntax identifier
+      {"UNB+UNOC?:3:4'ALI+A*B'", true},
+      {"UNB+UNOC+4:4'ALI+A*B'", false},        // no component 2 in element 1
+      {"UNB+UNOC::4'ALI+A*B'", false},         // an empty version
+      {"UNB+UNOC:4'UNB+UNOC*X:3'ALI+A*B'", true},  // repetition 2 of element 1 is not the version
+      {"UNB+UNOC:4'UNB+UNOC:3'ALI+A*B'", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.input);
+    const TokenRun run = tokenize_all(c.input);
+    ASSERT_EQ(run.result, Errc::end_of_input);
+    EXPECT_EQ(run.segments.back().chars.has_repetition(), c.repetition);
+    // The baseline reads the version from its parsed values: both agree.
+    std::vector<Segment> segments;
+    ASSERT_EQ(parse_all(c.input, segments), Errc::end_of_input);
+    EXPECT_EQ(baseline::parse(c.input).back(), baseline::from_core(segments.back()));
+  }
+}
+
 // An explicit UNA wins over the UNB's syntax version.
 TEST(Tokenizer, UnaWinsOverUnbVersion) {
   const TokenRun run = tokenize_all("UNA:+.? 'UNB+UNOC:4+A+B+1'ALI+DE*NL'");
@@ -163,7 +204,7 @@ TEST(Tokenizer, ReleaseCases) {
 
 // Released repetition separators in syntax 4 are data; unreleased ones separate repetitions.
 TEST(Tokenizer, ReleasedRepetitionSeparator) {
-  Tokenizer tok("UNA:+.?*'FTX+AAI+++a?*b*c'"sv);
+  Tokenizer tok("UNA:+.?*'FTX+AAI+++a?*b*c'");
   RawSegment raw;
   ASSERT_EQ(tok.next(raw), Errc::ok);
   Segment seg;
@@ -175,7 +216,7 @@ TEST(Tokenizer, ReleasedRepetitionSeparator) {
 
 // A UTF-8 byte order mark is skipped and remembered.
 TEST(Tokenizer, SkipsByteOrderMark) {
-  Tokenizer tok("\xEF\xBB\xBFUNA:+.? 'UNB+UNOC:3'"sv);
+  Tokenizer tok("\xEF\xBB\xBFUNA:+.? 'UNB+UNOC:3'");
   const TokenRun run = drain(tok, 30);
   ASSERT_EQ(run.segments.size(), 1u);
   EXPECT_EQ(run.segments[0].offset, 12u);
@@ -201,7 +242,7 @@ TEST(Tokenizer, LineBreaksInsideValuesAreData) {
 
 // A hard wrap inside a tag is dropped from the tag and remembered; the text keeps it.
 TEST(Tokenizer, LineBreakInsideTagIsDropped) {
-  Tokenizer tok("MO\nA+79:1.00'UN\r\nT+2+1'"sv);
+  Tokenizer tok("MO\nA+79:1.00'UN\r\nT+2+1'");
   RawSegment seg;
   ASSERT_EQ(tok.next(seg), Errc::ok);
   EXPECT_EQ(seg.tag, "MOA");
@@ -250,7 +291,7 @@ TEST(Tokenizer, MailHeadersAreJunk) {
 
 // An input that starts with a segment has no junk, even when it is not UNA or UNB.
 TEST(Tokenizer, NoJunkWhenInputStartsWithSegment) {
-  Tokenizer tok("\r\n BGM+220+PO1'UNB+UNOC:3'"sv);
+  Tokenizer tok("\r\n BGM+220+PO1'UNB+UNOC:3'");
   const TokenRun run = drain(tok, 30);
   EXPECT_EQ(tok.leading_junk(), 0u);
   EXPECT_EQ(tags_of(run), (Strings{"BGM", "UNB"}));
@@ -258,7 +299,7 @@ TEST(Tokenizer, NoJunkWhenInputStartsWithSegment) {
 
 // Several interchanges after one UNA share its characters.
 TEST(Tokenizer, SeveralInterchangesOneUna) {
-  Tokenizer tok("UNA:+,? 'UNB+1'UNZ+0+1'UNB+2'MOA+1:2,5'UNZ+0+2'"sv);
+  Tokenizer tok("UNA:+,? 'UNB+1'UNZ+0+1'UNB+2'MOA+1:2,5'UNZ+0+2'");
   const TokenRun run = drain(tok, 50);
   ASSERT_EQ(run.segments.size(), 5u);
   for (const auto& s : run.segments) EXPECT_EQ(s.chars.decimal, ',');
@@ -267,7 +308,7 @@ TEST(Tokenizer, SeveralInterchangesOneUna) {
 
 // A second UNA changes every character for what follows, the terminator included.
 TEST(Tokenizer, EachInterchangeWithItsOwnUna) {
-  Tokenizer tok("UNA:+.? 'UNB+1'UNZ+0+1'\nUNA=*,? ~UNB*2~FTX*a+b'c~UNZ*0*2~"sv);
+  Tokenizer tok("UNA:+.? 'UNB+1'UNZ+0+1'\nUNA=*,? ~UNB*2~FTX*a+b'c~UNZ*0*2~");
   const TokenRun run = drain(tok, 60);
   ASSERT_EQ(run.result, Errc::end_of_input);
   EXPECT_EQ(texts_of(run), (Strings{"UNB+1", "UNZ+0+1", "UNB*2", "FTX*a+b'c", "UNZ*0*2"}));
@@ -278,7 +319,7 @@ TEST(Tokenizer, EachInterchangeWithItsOwnUna) {
 
 // Empty segments, runs of empty elements and trailing empty components keep their shape.
 TEST(Tokenizer, EmptySegmentsAndElements) {
-  Tokenizer tok("DTM'NAD+BY++++'PRI+AAA:12.50::'DTM+'"sv);
+  Tokenizer tok("DTM'NAD+BY++++'PRI+AAA:12.50::'DTM+'");
   RawSegment raw;
   Segment seg;
   ASSERT_EQ(tok.next(raw), Errc::ok);
@@ -303,7 +344,7 @@ TEST(Tokenizer, EmptySegmentsAndElements) {
 
 // Tags of two and four letters are returned as written; well_formed() says they are odd.
 TEST(Tokenizer, TwoAndFourLetterTags) {
-  Tokenizer tok("DT+137'NADX+SU'NAD+BY'1BC+x'"sv);
+  Tokenizer tok("DT+137'NADX+SU'NAD+BY'1BC+x'");
   RawSegment seg;
   ASSERT_EQ(tok.next(seg), Errc::ok);
   EXPECT_EQ(seg.tag, "DT");
@@ -319,7 +360,7 @@ TEST(Tokenizer, TwoAndFourLetterTags) {
 
 // A tag longer than Tag::kCapacity keeps its first 16 bytes and says it was cut.
 TEST(Tokenizer, LongTagIsTruncated) {
-  Tokenizer tok("ABCDEFGHIJKLMNOPQRSTUVWXYZ+1'"sv);
+  Tokenizer tok("ABCDEFGHIJKLMNOPQRSTUVWXYZ+1'");
   RawSegment seg;
   ASSERT_EQ(tok.next(seg), Errc::ok);
   EXPECT_EQ(seg.tag, "ABCDEFGHIJKLMNOP");
@@ -329,7 +370,7 @@ TEST(Tokenizer, LongTagIsTruncated) {
 
 // Offsets are absolute: a tokenizer over a piece starting at `base` reports base + position.
 TEST(Tokenizer, OffsetsIncludeBase) {
-  Tokenizer tok("UNH+1'BGM+2'"sv, TokenizerState{}, 1000);
+  Tokenizer tok("UNH+1'BGM+2'", TokenizerState{}, 1000);
   RawSegment seg;
   ASSERT_EQ(tok.next(seg), Errc::ok);
   EXPECT_EQ(seg.offset, 1000u);
@@ -341,12 +382,12 @@ TEST(Tokenizer, OffsetsIncludeBase) {
 // A non-final buffer that ends inside a segment asks for more input and consumes none of the
 // segment (only the line breaks before it).
 TEST(Tokenizer, NonFinalInputNeedsMore) {
-  Tokenizer tok("UNB+1'\r\nUNH+1+ORD"sv, TokenizerState{}, 0, /*final=*/false);
+  Tokenizer tok("UNB+1'\r\nUNH+1+ORD", TokenizerState{}, 0, /*final=*/false);
   RawSegment seg;
   ASSERT_EQ(tok.next(seg), Errc::ok);
   EXPECT_EQ(tok.next(seg), Errc::need_more_input);
   EXPECT_EQ(tok.position(), 8u);
-  Tokenizer partial_una("UNA:+."sv, TokenizerState{}, 0, false);
+  Tokenizer partial_una("UNA:+.", TokenizerState{}, 0, false);
   EXPECT_EQ(partial_una.next(seg), Errc::need_more_input);
   EXPECT_EQ(partial_una.position(), 0u);
 }
@@ -362,7 +403,7 @@ TEST(Tokenizer, ErrorUnterminatedSegment) {
   EXPECT_EQ(tok.next(seg), Errc::unterminated_segment);  // sticky
   EXPECT_EQ(tok.error_offset(), 7u);
   // An even run of release characters at the end releases nothing: still unterminated.
-  Tokenizer even("UNB+1'FTX+a??"sv);
+  Tokenizer even("UNB+1'FTX+a??");
   ASSERT_EQ(even.next(seg), Errc::ok);
   EXPECT_EQ(even.next(seg), Errc::unterminated_segment);
   EXPECT_EQ(even.error_offset(), 6u);
@@ -379,7 +420,7 @@ TEST(Tokenizer, ErrorReleaseAtEnd) {
     EXPECT_EQ(tok.error_offset(), input.size() - 1);
   }
   // "?'" at the end releases the terminator: the segment is unterminated, not a release at the end.
-  Tokenizer released("UNB+1'FTX+a?'"sv);
+  Tokenizer released("UNB+1'FTX+a?'");
   RawSegment seg;
   ASSERT_EQ(released.next(seg), Errc::ok);
   EXPECT_EQ(released.next(seg), Errc::unterminated_segment);
@@ -389,13 +430,13 @@ TEST(Tokenizer, ErrorReleaseAtEnd) {
 // "UNA" with fewer than six service characters after it: truncated_una at the UNA.
 TEST(Tokenizer, ErrorTruncatedUna) {
   RawSegment seg;
-  Tokenizer at_start("UNA:+."sv);
+  Tokenizer at_start("UNA:+.");
   EXPECT_EQ(at_start.next(seg), Errc::truncated_una);
   EXPECT_EQ(at_start.error_offset(), 0u);
-  Tokenizer after_bom("\xEF\xBB\xBFUNA:+.? "sv);
+  Tokenizer after_bom("\xEF\xBB\xBFUNA:+.? ");
   EXPECT_EQ(after_bom.next(seg), Errc::truncated_una);
   EXPECT_EQ(after_bom.error_offset(), 3u);
-  Tokenizer mid("UNB+1'UNZ+0+1'\nUNA:+"sv);
+  Tokenizer mid("UNB+1'UNZ+0+1'\nUNA:+");
   ASSERT_EQ(mid.next(seg), Errc::ok);
   ASSERT_EQ(mid.next(seg), Errc::ok);
   EXPECT_EQ(mid.next(seg), Errc::truncated_una);
@@ -412,13 +453,13 @@ TEST(Tokenizer, ErrorInvalidUna) {
     EXPECT_EQ(tok.next(seg), Errc::invalid_una);
     EXPECT_EQ(tok.error_offset(), 0u);
   }
-  Tokenizer mid("UNB+1'UNZ+0+1'UNA::.? 'UNB+2'"sv);
+  Tokenizer mid("UNB+1'UNZ+0+1'UNA::.? 'UNB+2'");
   ASSERT_EQ(mid.next(seg), Errc::ok);
   ASSERT_EQ(mid.next(seg), Errc::ok);
   EXPECT_EQ(mid.next(seg), Errc::invalid_una);
   EXPECT_EQ(mid.error_offset(), 14u);
   // Spaces may repeat: no release and no repetition is a valid UNA.
-  Tokenizer spaces("UNA:+.  'UNB+1'"sv);
+  Tokenizer spaces("UNA:+.  'UNB+1'");
   EXPECT_EQ(spaces.next(seg), Errc::ok);
 }
 
@@ -596,6 +637,36 @@ TEST(TokenizerCounts, TotalsEqualSumsOverParsedSegments) {
     const ParsedTotals totals = parsed_totals(s.bytes);
     EXPECT_EQ(run.element_separators, totals.elements);
     EXPECT_EQ(run.component_values, totals.components);
+  }
+}
+
+// A UNA may make LF a separator or the release character. Line breaks skipped before a tag are
+// still not data: they separate nothing, release nothing, and the counts do not see them, however
+// the 64-byte blocks fall and however the reader cuts the input.
+TEST(TokenizerCounts, LineBreakServiceCharsBetweenSegmentsAreNotData) {
+  for (std::size_t pad = 0; pad < 70; ++pad) {
+    SCOPED_TRACE(pad);
+    // Element separator LF: "\n\n" between the segments is skipped, not two empty elements.
+    const std::string lf_element = "UNA:\n.? '\n\nFTX\n" + std::string(pad, 'x') + "'\n\nNAD\nBY'\nUNS\nS'";
+    TokenRun run = tokenize_all(lf_element);
+    ASSERT_EQ(run.result, Errc::end_of_input);
+    EXPECT_EQ(texts_of(run), (Strings{"FTX\n" + std::string(pad, 'x'), "NAD\nBY", "UNS\nS"}));
+    EXPECT_EQ(run.element_separators, 3u);
+    EXPECT_EQ(run.component_values, 3u);
+    for (std::size_t max_read = 1; max_read < 12; ++max_read) {
+      const TokenRun stream = stream_all(lf_element, max_read);
+      EXPECT_EQ(stream.segments, run.segments);
+      EXPECT_EQ(stream.element_separators, run.element_separators);
+    }
+    // Release character LF: the LF skipped after a terminator does not release the next byte.
+    const std::string lf_release = "UNA:+.\n '\n'FTX+" + std::string(pad, 'x') + "'\n'NAD+BY'";
+    run = tokenize_all(lf_release);
+    ASSERT_EQ(run.result, Errc::end_of_input);
+    EXPECT_EQ(texts_of(run), (Strings{"", "FTX+" + std::string(pad, 'x'), "", "NAD+BY"}));
+    EXPECT_EQ(baseline::parse(lf_release).size(), 4u);
+    for (std::size_t max_read = 1; max_read < 12; ++max_read) {
+      EXPECT_EQ(stream_all(lf_release, max_read).segments, run.segments);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 //   s.messages[0].type;        // "ORDERS"
 //   s.messages[0].begin;       // offset of its UNH; input.substr(begin, end - begin) is the message
 //   for (const auto& f : s.findings) std::cout << edi::format(f, "orders.edi") << '\n';
-//   // orders.edi:12:1: error: UNT declares 21 segments; the message (UNH at line 3) has 18 [unt-count]
+//   // orders.edi:12:1: error: UNT declares 21 segments; the message has 18 (UNH at line 3) [unt-count]
 //
 // Inside messages, the data elements of common segments are checked too (qualifiers are codes of
 // at most three characters, quantities and amounts are numbers, one UNS per section).

@@ -128,6 +128,7 @@ class Tokenizer {
   Errc read_una(std::size_t at) noexcept;
   void after_unb(std::string_view data) noexcept;
   void reset_scanner(std::size_t at) noexcept;
+  void skip_space_service_chars() noexcept;
   std::size_t find_terminator(std::size_t from) noexcept;  // npos when none
   Errc fail(Errc code, std::size_t at) noexcept;
 
@@ -143,6 +144,8 @@ class Tokenizer {
   // The scanner: bit masks of the 64 bytes starting at block_, computed once per block.
   std::size_t block_ = 0;
   bool block_valid_ = false;
+  bool space_is_service_ = false;  // CR, LF or tab is a service character (see skip_space_service_chars)
+  bool after_segment_work_ = true;  // no UNA yet, or space_is_service_: see the end of next()
   std::uint64_t terminators_ = 0;  // unescaped terminators in the block
   std::uint64_t elements_ = 0;     // unescaped element separators
   std::uint64_t components_ = 0;   // unescaped component and repetition separators
