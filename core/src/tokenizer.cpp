@@ -108,6 +108,14 @@ void Tokenizer::reset_scanner(std::size_t at) noexcept {
 // Returns the offset (relative to input_) of the first unescaped terminator at or after `from`.
 // Blocks are loaded forward only; `from` is never before the current block.
 std::size_t Tokenizer::find_terminator(std::size_t from) noexcept {
+  // Most segments end in the block already classified: answer from its mask first.
+  if (block_valid_) {
+    const std::uint64_t ahead = from > block_ ? ~bits_below(from - block_) : ~std::uint64_t{0};
+    const std::uint64_t hits = terminators_ & ahead;
+    if (hits != 0) return block_ + static_cast<std::size_t>(std::countr_zero(hits));
+  }
+  // Otherwise classify blocks until a terminator turns up. The comparison vectors are built here,
+  // once per call that needs new blocks, not once per segment.
   const ServiceChars& c = state_.chars;
   const detail::Classifier classifier(detail::ScanChars{c.terminator, c.release, c.element, c.component,
                                                         c.has_repetition() ? c.repetition : c.component});
@@ -162,8 +170,10 @@ void Tokenizer::start_of_input() noexcept {
   if (looks <= 0) {
     const std::string_view window = input_.substr(p, kJunkWindow);
     std::size_t found = npos;
-    for (std::size_t i = window.find("UN"); i != npos && i + 2 < window.size(); i = window.find("UN", i + 1)) {
-      if (window[i + 2] == 'A' || window[i + 2] == 'B') {
+    // "UNA" or "UNB" followed by a separator, not by more letters ("UNBelievable" is junk too).
+    const auto word_char = [](char ch) { return is_tag_char(ch) || (ch >= 'a' && ch <= 'z'); };
+    for (std::size_t i = window.find("UN"); i != npos && i + 3 < window.size(); i = window.find("UN", i + 1)) {
+      if ((window[i + 2] == 'A' || window[i + 2] == 'B') && !word_char(window[i + 3])) {
         found = i;
         break;
       }

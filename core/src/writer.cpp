@@ -7,6 +7,7 @@ namespace edi {
 void Writer::write_una() {
   out_ += una_string(chars_);
   out_ += newline_;
+  una_written_ = true;
 }
 
 void Writer::write_value(std::string_view value) {
@@ -49,6 +50,12 @@ void Writer::write(const Segment& segment) {
   } catch (...) {
     out_.resize(rollback);
     throw;
+  }
+  // The reader's rule (Tokenizer::after_unb): without a UNA, UNB's syntax version picks the
+  // repetition separator for the segments after it.
+  const std::string_view version = segment.component(0, 1);
+  if (!una_written_ && segment.tag() == "UNB" && version.size() == 1 && version[0] >= '1' && version[0] <= '9') {
+    chars_.repetition = ServiceChars::defaults(version[0] - '0').repetition;
   }
 }
 

@@ -291,6 +291,24 @@ TEST(Writer, RoundTripIsTheIdentity) {
 }
 
 // The same round trip through a UNA the writer wrote: the tokenizer picks the characters up itself.
+// Without a UNA, a UNB of syntax version 4 turns '*' on for the reader, and so for the writer:
+// repetitions are written with '*' and a '*' in a value is released.
+TEST(Writer, FollowsTheVersionFourRuleWithoutUna) {
+  std::string out;
+  edi::Writer w(out);  // syntax 3 defaults: no repetition separator yet
+  const std::vector<edi::Segment> model = {
+      edi::Segment::make("UNB", {{"UNOC", "4"}, {"A"}, {"B"}, {"261127", "1200"}, {"1"}}),
+      edi::Segment::make("FTX", {{"AAI"}, {}, {}, {"5 * 3 cartons"}}),
+      edi::Segment::make("ALI", {{"DE"}}).add_repetition({"NL"}),
+  };
+  for (const auto& seg : model) w.write(seg);
+  EXPECT_NE(out.find("5 ?* 3"), std::string::npos) << out;
+  EXPECT_NE(out.find("ALI+DE*NL'"), std::string::npos) << out;
+  std::vector<edi::Segment> back;
+  ASSERT_EQ(edi::parse_all(out, back), edi::Errc::end_of_input);
+  EXPECT_EQ(back, model);
+}
+
 TEST(Writer, RoundTripThroughWrittenUna) {
   for (const CharSet& set : kCharSets) {
     SCOPED_TRACE(set.name);

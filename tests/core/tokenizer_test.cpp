@@ -53,6 +53,8 @@ TEST(Tokenizer, HeaderExample) {
 TEST(Tokenizer, RejectsTemporaryStrings) {
   static_assert(!std::is_constructible_v<Tokenizer, std::string&&>);
   static_assert(!std::is_constructible_v<Tokenizer, std::string>);
+  static_assert(!std::is_constructible_v<Tokenizer, const std::string&&>);
+  static_assert(!std::is_constructible_v<Tokenizer, const std::string>);
   static_assert(std::is_constructible_v<Tokenizer, std::string&>);
   static_assert(std::is_constructible_v<Tokenizer, const std::string&>);
   static_assert(std::is_constructible_v<Tokenizer, std::string_view>);
@@ -268,6 +270,26 @@ TEST(Tokenizer, LayoutsGiveTheSameSegments) {
 }
 
 // Bytes before the first UNA/UNB are skipped and counted when the input does not start with a segment.
+// "UNB" inside a word is junk too: the search wants UNA/UNB followed by a separator.
+TEST(Tokenizer, JunkSearchSkipsWordsStartingWithUn) {
+  const std::string input = "[UNBelievable UNAvailable]\nUNB+UNOC:3+A+B+1+1'UNZ+0+1'";
+  Tokenizer tok(input);
+  RawSegment seg;
+  ASSERT_EQ(tok.next(seg), Errc::ok);
+  EXPECT_EQ(seg.tag, "UNB");
+  EXPECT_EQ(tok.leading_junk(), input.find("UNB+"));
+}
+
+// A UNA whose decimal mark doubles as a separator is invalid.
+TEST(Tokenizer, UnaDecimalMarkMustDiffer) {
+  ServiceChars chars;
+  EXPECT_EQ(parse_una("UNA:+:? '", chars), Errc::invalid_una);
+  EXPECT_EQ(parse_una("UNA:+,? '", chars), Errc::ok);
+  Tokenizer tok("UNA:+'? 'UNB+UNOC:3'");
+  RawSegment seg;
+  EXPECT_EQ(tok.next(seg), Errc::invalid_una);
+}
+
 TEST(Tokenizer, SkipsLeadingJunk) {
   const std::string junk = "X-Mailer: gateway 2.1\r\nContent-Type: application/EDIFACT\r\n\r\n";
   const std::string input = junk + "UNA:+.? 'UNB+UNOC:3'";

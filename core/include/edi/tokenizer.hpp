@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "edi/error.hpp"
 #include "edi/service_chars.hpp"
@@ -103,8 +104,9 @@ class Tokenizer {
 
   // Deleted: a temporary std::string would die before the segments that point into it.
   // (A template, so that a string literal still picks the string_view constructor.)
+  // (S is deduced as std::string or const std::string for rvalues only; lvalues deduce a reference.)
   template <class S>
-    requires std::same_as<S, std::string>
+    requires std::same_as<std::remove_const_t<S>, std::string>
   Tokenizer(S&&, TokenizerState = {}, std::size_t = 0, bool = true) = delete;
 
   // Produces the next segment. Returns Errc::ok, Errc::end_of_input, Errc::need_more_input

@@ -7,6 +7,9 @@
 //   // out == "UNA:+.? '\nFTX+AAI+++Price?: 5?+ units??'\n"
 //
 // parse(write(model)) == model for every model the writer accepts: the round trip is the identity.
+// To keep it so, the writer follows the reader's rule for syntax version 4: when no UNA was
+// written, a UNB declaring version 4 turns the repetition separator '*' on for what follows
+// (and a lower version turns it off), exactly as the tokenizer will when it reads the text back.
 // A value holding a service character cannot be written when there is no release character
 // (ServiceChars::release == ' '): write() throws std::invalid_argument, and nothing is appended.
 //
@@ -39,6 +42,7 @@ class Writer {
   std::string& out_;
   ServiceChars chars_;
   std::string_view newline_;
+  bool una_written_ = false;
 };
 
 }  // namespace edi
