@@ -3,6 +3,7 @@
 
   build          everything of the default preset builds, warning-free
   core           the core's unit, property, robustness and conformance tests
+  compile-fail   code a lesson declares must not compile does not (label lessonNN.compilefail)
   solutions      every grader passes on solutions/ (100%)
   stubs          every graded test fails on the stubs of exercises/, cleanly ("not implemented
                  yet" or a failed assertion, never a crash or a hang), except the tests a lesson
@@ -109,6 +110,18 @@ def grade(impl, report_dir):
     if not report_path.exists():
         raise StepFailure(f"grade.py wrote no report:\n{tail(output)}")
     return status, output, json.loads(report_path.read_text())
+
+
+@step("compile-fail")
+def compile_fail():
+    """Lessons may declare code that must NOT compile (label lessonNN.compilefail): a deleted
+    overload that keeps a view from outliving its buffer, for example."""
+    build = ROOT / "build" / "default"
+    status, output = run(["ctest", "--test-dir", str(build), "-L", r"^lesson[0-9]+\.compilefail$", "--output-on-failure"])
+    summary = [l for l in output.splitlines() if "tests passed" in l]
+    if status != 0:
+        raise StepFailure(tail(output, 30))
+    return summary[0].strip() if summary else "none declared"
 
 
 @step("solutions")
@@ -352,7 +365,7 @@ def harness_current():
     return output.strip()
 
 
-STEPS = [build_default, core_tests, lesson_files, solutions_pass, stubs_fail, mutants_caught, demos_run,
+STEPS = [build_default, core_tests, compile_fail, lesson_files, solutions_pass, stubs_fail, mutants_caught, demos_run,
          benchmarks_smoke, asan, tsan, profile_smoke, grader_selftest, harness_current]
 
 

@@ -29,6 +29,7 @@ def panel(build, lesson, impl):
             return {"summary": "benchmarks did not run: " + (text.strip().splitlines() or ["no output"])[-1],
                     "benchmarks": []}
     times = {}
+    rates = {}
     errors = {}
     for b in data.get("benchmarks", []):
         if b.get("run_type") != "iteration":
@@ -38,28 +39,34 @@ def panel(build, lesson, impl):
             errors[(side, name)] = b.get("error_message", "error")
             continue
         times.setdefault(name, {}).setdefault(side, []).append(b["real_time"])
+        if "bytes_per_second" in b:
+            rates.setdefault(name, {}).setdefault(side, []).append(b["bytes_per_second"] / 1e6)
     rows = []
     mine = impl
     for name, sides in sorted(times.items()):
-        row = {"name": name}
+        row = {"name": name, "median_ns": {side: statistics.median(v) for side, v in sides.items()}}
         if mine in sides and "solutions" in sides and mine != "solutions":
             ratios = [a / b for a, b in zip(sides[mine], sides["solutions"])]
             row["vs_reference"] = {"median": statistics.median(sides[mine]) / statistics.median(sides["solutions"]),
                                    "min": min(ratios), "max": max(ratios)}
-        if "baseline" in sides and ("solutions" in sides or mine in sides):
-            ref = sides.get(mine) or sides["solutions"]
+        ref = sides.get(mine) or sides.get("solutions")
+        if "baseline" in sides and ref:
             row["baseline_vs_yours"] = statistics.median(sides["baseline"]) / statistics.median(ref)
-        row["median_ns"] = {side: statistics.median(v) for side, v in sides.items()}
+        if name in rates and mine in rates[name]:
+            row["mb_per_s"] = statistics.median(rates[name][mine])
         rows.append(row)
     parts = []
     for row in rows:
-        text = row["name"] + ":"
+        bits = []
+        if "mb_per_s" in row:
+            bits.append(f"{row['mb_per_s']:,.0f} MB/s")
         if "vs_reference" in row:
             r = row["vs_reference"]
-            text += f" your time {r['median']:.2f}x the reference's ({r['min']:.2f}-{r['max']:.2f})"
+            bits.append(f"your time {r['median']:.2f}x the reference's ({r['min']:.2f}-{r['max']:.2f})")
         if "baseline_vs_yours" in row:
-            text += f" baseline {row['baseline_vs_yours']:.1f}x slower"
-        parts.append(text)
+            bits.append(f"baseline {row['baseline_vs_yours']:.1f}x slower")
+        if bits:  # rows with nothing to compare (a baseline-only benchmark) are left out
+            parts.append(row["name"] + ": " + ", ".join(bits))
     for (side, name), message in sorted(errors.items()):
         if side == mine:
             parts.append(f"{name}: {message}")
