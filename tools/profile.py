@@ -87,7 +87,9 @@ def main():
     (out / "cpu.full.txt").unlink()
     _, cum = pprof(["--text", "--cum", str(exe), str(cpu)])
     (out / "cpu_cum.txt").write_text("\n".join(cum.splitlines()[:40]) + "\n")
-    run([PPROF, "--svg", f"--output={out / 'cpu.svg'}", str(exe), str(cpu)])
+    # Debian's google-pprof has no --output option: the SVG comes on standard output.
+    with open(out / "cpu.svg", "wb") as svg:
+        subprocess.run([PPROF, "--svg", str(exe), str(cpu)], stdout=svg, stderr=subprocess.DEVNULL, check=False)
     heaps = sorted(out.glob("heap.*.heap"))
     if heaps:
         pprof(["--text", "--alloc_space", str(exe), str(heaps[-1])], out / "heap.txt")

@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 import harness
 from common import ROOT, Style, load_manifest, run, select_lessons
 
-STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "compile_error")
+STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "compile_error", "skipped")
 LESSON_POINTS = 100.0
 
 CTEST_LINE = re.compile(r"^\s*\d+/\d+ Test\s+#\d+: (?P<name>\S+) \.*\s*(?P<status>.*?)\s+(?P<secs>[\d.]+) sec\s*$")
@@ -95,6 +95,10 @@ def classify(verdict, record, output, timeout):
     nie = re.search(r"not implemented yet: ([^\"\n]+)", output or "")
     if "Passed" in text:
         return "passed", ""
+    if "Skipped" in text or record.get("status") == "skipped":
+        # GTEST_SKIP: the test could not run here (e.g. valgrind under a sanitizer build). It earns
+        # no points, and says why.
+        return "skipped", "skipped: " + (first_line(message) if message else "the test skipped itself")
     if "Timeout" in text:
         return "timeout", f"stopped after its limit of {timeout} s (an endless loop or a deadlock?)"
     if record.get("status") == "not_implemented":
@@ -289,7 +293,8 @@ def print_scoreboard(report, report_dir):
                 rest = len(groups) - shown
                 print(s.dim(f"      ... and {rest} more in build/grade/report.json"))
                 break
-            label = {"failed": "failed", "timeout": "timed out", "crashed": "crashed", "compile_error": "does not compile"}[status]
+            label = {"failed": "failed", "timeout": "timed out", "crashed": "crashed", "compile_error": "does not compile",
+                     "skipped": "skipped"}[status]
             who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
             print(f"      {s.red(label)} {who}: {message}")
             shown += 1
