@@ -154,6 +154,8 @@ function(edi_lesson)
         COMMENT "Mutant ${dir}/${name}"
         VERBATIM)
       add_custom_target(mutant${number}_${name}_sources DEPENDS ${outputs})
+      # Which files a spec changes decides how its grader is built: editing a spec reconfigures.
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${spec}")
       # A mutant that changes only .cpp files of a compiled lesson links the reference's grader
       # objects (same namespace, same headers): no GoogleTest code is compiled again for it.
       file(STRINGS "${spec}" changed REGEX "^file:")

@@ -9,7 +9,8 @@ more, shorter, under the heap checker (HEAPCHECK=normal). Writes to build/profil
   cpu.txt                     flat profile, top 25 functions by own samples
   cpu_cum.txt                 the same sorted by cumulative samples (callees included)
   cpu.svg                     the call graph
-  heap.txt                    bytes allocated per site over the whole run (--alloc_space)
+  heap.txt                    bytes allocated per site over the run (--alloc_space), flat
+  heap_cum.txt                the same by cumulative bytes (which of your functions allocated)
   leaks.txt                   the heap checker's report
 and prints the top 10. The workload runs a few seconds: this kernel samples at most 250 times a
 second, and a profile needs hundreds of samples to mean anything. Without LESSON: lesson 00.
@@ -93,6 +94,10 @@ def main():
     heaps = sorted(out.glob("heap.*.heap"))
     if heaps:
         pprof(["--text", "--alloc_space", str(exe), str(heaps[-1])], out / "heap.txt")
+        # The flat view's top lines are often inlined allocator frames; the cumulative view shows
+        # which of your functions the bytes were allocated under.
+        _, cum_heap = pprof(["--text", "--cum", "--alloc_space", str(exe), str(heaps[-1])])
+        (out / "heap_cum.txt").write_text("\n".join(cum_heap.splitlines()[:40]) + "\n")
     else:
         (out / "heap.txt").write_text("no heap profile was written\n")
 
@@ -106,7 +111,7 @@ def main():
     print("\n".join((out / "cpu.txt").read_text().splitlines()[:12]))
     print(s.bold("\nHeap checker: ") + (s.green(verdict) if leak.returncode == 0 else s.red(verdict)))
     rel = os.path.relpath(out, ROOT)
-    print(s.dim(f"\nreports: {rel}/cpu.txt {rel}/cpu_cum.txt {rel}/cpu.svg {rel}/heap.txt {rel}/leaks.txt"))
+    print(s.dim(f"\nreports: {rel}/cpu.txt {rel}/cpu_cum.txt {rel}/cpu.svg {rel}/heap.txt {rel}/heap_cum.txt {rel}/leaks.txt"))
     print(s.dim(f"explore: google-pprof --web {os.path.relpath(exe, ROOT)} {rel}/cpu.prof   (docs/profiling.md)"))
     return 0
 
