@@ -45,6 +45,7 @@ constexpr ElementRule kRules[] = {
 };
 
 bool has_rules(std::string_view tag) {
+  if (tag.size() != 3) return false;
   for (const auto& r : kRules) {
     if (r.tag == tag) return true;
   }
@@ -177,14 +178,24 @@ void EnvelopeChecker::check_data(const RawSegment& seg, Position where) {
   }
   for (const auto& rule : kRules) {
     if (rule.tag != tag) continue;
-    const std::string v = value(rule.element, rule.component);
+    // Checked as a view into the parsed segment; only a value holding line breaks (hard-wrapped
+    // files) is copied without them. Nothing is allocated for a value that is fine.
+    std::string_view v = parsed_.component(rule.element, rule.component);
+    std::string unwrapped;
+    if (v.find_first_of("\r\n") != std::string_view::npos) {
+      unwrapped = value(rule.element, rule.component);
+      v = unwrapped;
+    }
     if (v.empty()) continue;
+    const bool bad_number = rule.numeric && !is_numeric(v, seg.chars.decimal);
+    const bool bad_code = !rule.numeric && v.size() > 3;
+    if (!bad_number && !bad_code) continue;
     const std::string at = std::string(tag) + " element " + std::to_string(rule.element + 1) + " component " +
-                           std::to_string(rule.component + 1) + " (" + std::string(rule.name) + ") ";
-    if (rule.numeric && !is_numeric(v, seg.chars.decimal)) {
-      add(Severity::error, "bad-value", where, at + quoted(v) + " is not a number: expected digits with an optional sign and decimal mark");
-    } else if (!rule.numeric && v.size() > 3) {
-      add(Severity::error, "bad-value", where, at + quoted(v) + " has " + std::to_string(v.size()) + " characters: expected a code of at most 3");
+                           std::to_string(rule.component + 1) + " (" + std::string(rule.name) + ") " + quoted(v);
+    if (bad_number) {
+      add(Severity::error, "bad-value", where, at + " is not a number: expected digits with an optional sign and decimal mark");
+    } else {
+      add(Severity::error, "bad-value", where, at + " has " + std::to_string(v.size()) + " characters: expected a code of at most 3");
     }
   }
 }
