@@ -1,7 +1,8 @@
 # The workbook's commands. Each target installs the Debian packages it needs first (tools/setup.sh)
 # and drives CMake presets and the scripts in tools/.
 #
-#   make check [LESSON=NN] [IMPL=exercises|solutions] [PERF=off|on]   grade your work (the main loop)
+#   make check [LESSON=NN] [IMPL=exercises|solutions] [PERF=off|on] [SANITIZE=thread|address]
+#                                                     grade your work (the main loop)
 #   make test                                         the workbook's own self-test (what CI runs)
 #   make run LESSON=NN [IMPL=...]                     the lesson's demo
 #   make hint LESSON=NN [RESET=1]                     the next hint
@@ -15,6 +16,7 @@
 LESSON ?=
 IMPL ?= exercises
 PERF ?= auto
+SANITIZE ?=
 RESET ?=
 FUZZ_SECONDS ?= 60
 PYTHON ?= python3
@@ -25,7 +27,7 @@ BUILD := build/default
 .PHONY: help check test run hint watch bench profile fuzz compare-peers clean configure
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # Configures a preset once; afterwards ninja re-runs CMake by itself when a CMakeLists.txt changes.
 build/%/build.ninja:
@@ -34,10 +36,22 @@ build/%/build.ninja:
 
 configure: $(BUILD)/build.ninja
 
+# SANITIZE=thread grades under ThreadSanitizer (the counterpart of `go test -race`), SANITIZE=address
+# under ASan+UBSan: the same graders, in build/tsan or build/asan, without the performance panel.
+SANITIZE_PRESET := $(if $(filter thread,$(SANITIZE)),tsan,$(if $(filter address,$(SANITIZE)),asan,))
+
 check:
 	@$(SETUP) build
+ifeq ($(SANITIZE),)
 	@$(MAKE) --no-print-directory configure
 	@$(PYTHON) tools/grade/grade.py --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)"
+else ifeq ($(SANITIZE_PRESET),)
+	@echo "SANITIZE is 'thread' or 'address', not '$(SANITIZE)'" >&2; exit 2
+else
+	@$(SETUP) test
+	@$(MAKE) --no-print-directory build/$(SANITIZE_PRESET)/build.ninja
+	@$(PYTHON) tools/grade/grade.py --build build/$(SANITIZE_PRESET) --lesson "$(LESSON)" --impl "$(IMPL)" --perf off
+endif
 
 test:
 	@$(SETUP) test
