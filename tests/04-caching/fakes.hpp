@@ -1,0 +1,162 @@
+// Test doubles of lesson 04: a clock the test moves by hand and a store that fails, and holds a
+// write in flight, on command. They make time and failure deterministic: no test sleeps.
+//
+//   FakeClock clock;                             // starts at an arbitrary fixed instant
+//   TtlCache<int, int> cache(8, 10s, clock.now_function());
+//   clock.advance(10s);
+//
+//   FakeStore store;
+//   store.fail_writes(true);                     // every write() throws StoreError, writes nothing
+//   store.hold_writes();                         // write() waits inside until release_writes()
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cache_common.hpp"
+#include "store.hpp"
+
+namespace edi::caching::test {
+
+// A steady clock that only moves when told. Thread-safe (a flusher thread may read it).
+class FakeClock {
+ public:
+  TimePoint now() const noexcept { return TimePoint(Duration(ticks_.load(std::memory_order_acquire))); }
+  void advance(Duration d) noexcept { ticks_.fetch_add(d.count(), std::memory_order_acq_rel); }
+  NowFunction now_function() {
+    return [this] { return now(); };
+  }
+
+ private:
+  std::atomic<Duration::rep> ticks_{Duration(std::chrono::hours(1000)).count()};
+};
+
+// An in-memory StatusStore that records every batch and fails on command. Thread-safe.
+class FakeStore final : public StatusStore {
+ public:
+  std::optional<MessageStatus> load(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    ++loads_;
+    const auto it = rows_.find(key);
+    if (it == rows_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void write(std::span<const StatusWrite> batch) override {
+    std::unique_lock lock(mutex_);
+    ++writes_entered_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return !held_; });
+    bool fail = failing_;
+    if (fail_every_ > 0 && ++write_calls_ % fail_every_ == 0) fail = true;
+    if (fail_next_ > 0) {
+      --fail_next_;
+      fail = true;
+    }
+    if (fail) {
+      ++failed_;
+      changed_.notify_all();
+      throw StoreError("FakeStore: write refused on purpose");
+    }
+    if (batch.empty()) return;
+    for (const StatusWrite& w : batch) rows_.insert_or_assign(w.key, w.status);
+    batches_.emplace_back(batch.begin(), batch.end());
+    changed_.notify_all();
+  }
+
+  // --- failure on command ---
+  void fail_writes(bool on) {
+    std::lock_guard lock(mutex_);
+    failing_ = on;
+  }
+  void fail_next_writes(int n) {
+    std::lock_guard lock(mutex_);
+    fail_next_ = n;
+  }
+  void fail_every_nth_write(int n) {  // 0: off
+    std::lock_guard lock(mutex_);
+    fail_every_ = n;
+    write_calls_ = 0;
+  }
+
+  // --- a write held in flight ---
+  // While held, write() counts itself as entered, then waits until release_writes().
+  void hold_writes() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+  }
+  void release_writes() {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    changed_.notify_all();
+  }
+  // Waits until `n` write() calls have started or `give_up()` is true (checked whenever the store
+  // changes; call poke() after changing what give_up() reads). Returns whether they started.
+  template <class GiveUp>
+  bool wait_for_writes_entered(int n, GiveUp give_up) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return writes_entered_ >= n || give_up(); });
+    return writes_entered_ >= n;
+  }
+  void poke() {
+    { std::lock_guard lock(mutex_); }
+    changed_.notify_all();
+  }
+  // Waits at most `limit` (a guard against a hang, not a measurement) for `n` accepted batches.
+  bool wait_for_batches(std::size_t n, std::chrono::seconds limit = std::chrono::seconds(10)) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [&] { return batches_.size() >= n; });
+  }
+
+  // --- what happened ---
+  std::map<std::string, MessageStatus> rows() const {
+    std::lock_guard lock(mutex_);
+    return rows_;
+  }
+  std::vector<std::vector<StatusWrite>> batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+  int failed() const {
+    std::lock_guard lock(mutex_);
+    return failed_;
+  }
+  int loads() const {
+    std::lock_guard lock(mutex_);
+    return loads_;
+  }
+  // Writes directly, bypassing any cache: "someone else changed the database".
+  void set_row(const std::string& key, const MessageStatus& status) {
+    std::lock_guard lock(mutex_);
+    rows_.insert_or_assign(key, status);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, MessageStatus> rows_;
+  std::vector<std::vector<StatusWrite>> batches_;
+  bool failing_ = false;
+  int fail_next_ = 0;
+  int fail_every_ = 0;
+  int write_calls_ = 0;
+  bool held_ = false;
+  int writes_entered_ = 0;
+  int failed_ = 0;
+  int loads_ = 0;
+};
+
+// A status whose fields say what wrote it, for readable failures.
+inline MessageStatus status(const std::string& text, std::int64_t at = 1) { return MessageStatus{text, at}; }
+
+}  // namespace edi::caching::test
