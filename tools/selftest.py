@@ -202,7 +202,9 @@ def mutants_caught():
             problems.append(f"mutant {lesson['number']}/{m} survives every grader: {first}")
     for lesson, m, exe in jobs:
         env = dict(os.environ, GTEST_COLOR="no")
-        proc = subprocess.Popen([str(exe), "--gtest_brief=1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        # Fail fast: the first failing test proves the mutant caught, and a mutant that deadlocks
+        # would otherwise wait out every test's bound in turn.
+        proc = subprocess.Popen([str(exe), "--gtest_brief=1", "--gtest_fail_fast"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, errors="replace", env=env)
         running.append((lesson, m, exe, proc, time.time()))
         if len(running) == 2:
@@ -300,7 +302,7 @@ def sanitizer_run(preset, labels):
     lessons = manifest()
     targets = [f"grade{l['number']}_solutions" for l in lessons]
     if "core" in labels:
-        targets.append("core_tests")
+        targets += ["core_tests", "edi", "fuzz_replay"]  # every test labelled core needs its binary
     build_targets(build, targets, f"the {preset} preset")
     regex = "^(" + "|".join(labels + [f"lesson{l['number']}\\.solutions" for l in lessons]) + ")$"
     status, output = run(["ctest", "--test-dir", str(build), "-L", regex, "-j2", "--output-on-failure"])

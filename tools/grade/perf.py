@@ -70,7 +70,11 @@ def panel(build, lesson, impl):
             r = row["vs_reference"]
             bits.append(f"your time {r['median']:.2f}x the reference's ({r['min']:.2f}-{r['max']:.2f})")
         if "baseline_vs_yours" in row:
-            bits.append(f"baseline {row['baseline_vs_yours']:.1f}x slower")
+            ratio = row["baseline_vs_yours"]
+            if ratio >= 1:
+                bits.append(f"baseline {ratio:.1f}x slower")
+            else:  # e.g. lesson 04's plain unordered_map, which does less than a cache
+                bits.append(f"baseline {1 / ratio:.1f}x faster")
         if bits:  # rows with nothing to compare (a baseline-only benchmark) are left out
             parts.append(row["name"] + ": " + ", ".join(bits))
     for (side, name), message in sorted(errors.items()):
