@@ -44,6 +44,8 @@ def main():
     parser.add_argument("--lesson", default="")
     parser.add_argument("--impl", default="exercises", choices=["exercises", "solutions"])
     parser.add_argument("--smoke", action="store_true", help="a short run (the self-test's)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="the workload is built already (the self-test builds them all at once, then profiles two at a time)")
     args = parser.parse_args()
     s = Style()
     build = ROOT / "build" / "profile"
@@ -53,7 +55,7 @@ def main():
         raise SystemExit(f"lesson {lesson['number']} has no profiling workload")
     number = lesson["number"]
     target = f"workload{number}_{args.impl}"
-    status, output = run(["cmake", "--build", str(build), "--target", target])
+    status, output = (0, "") if args.no_build else run(["cmake", "--build", str(build), "--target", target])
     if status != 0:
         print(output)
         print(s.red(f"{target} does not build: make check LESSON={number} shows the first error"))
