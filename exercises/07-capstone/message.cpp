@@ -169,9 +169,8 @@ void BufferPool::reset_peaks() noexcept {
 
 // --- MessageSplitter ---------------------------------------------------------------------------
 
-namespace {
+namespace detail {
 
-// Envelope values without the line breaks a hard-wrapped file puts into them.
 std::string clean(std::string_view value) {
   std::string out;
   out.reserve(value.size());
@@ -182,6 +181,13 @@ std::string clean(std::string_view value) {
 }
 
 std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
+
+}  // namespace detail
+
+namespace {
+
+using detail::clean;
+using detail::quoted;
 
 bool all_digits(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });

@@ -11,17 +11,8 @@ inline namespace EDI_IMPL {
 
 namespace {
 
-// Envelope values without the line breaks a hard-wrapped file puts into them.
-std::string clean(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (c != '\r' && c != '\n') out += c;
-  }
-  return out;
-}
-
-std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
+using detail::clean;
+using detail::quoted;
 
 void add_error(MessageResult& r, std::uint64_t offset, const char* code, std::string text) {
   r.problems.push_back(Problem{offset, Severity::error, code, std::move(text)});

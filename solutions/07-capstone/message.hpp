@@ -206,5 +206,13 @@ class MessageSplitter {
   bool done_ = false;
 };
 
+namespace detail {
+// Shared by the splitter (message.cpp) and the analysis (analysis.cpp) for their problem texts.
+// An envelope value without the line breaks a hard-wrapped file puts into it.
+std::string clean(std::string_view value);
+// The value between single quotes.
+std::string quoted(std::string_view value);
+}  // namespace detail
+
 }  // namespace EDI_IMPL
 }  // namespace edi::capstone
