@@ -6,18 +6,15 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
+#include "bench_support.hpp"
 #include "edi/generator.hpp"
 #include "edi/tokenizer.hpp"
 
 namespace lesson01 {
 
-inline std::size_t bench_bytes() {
-  const char* env = std::getenv("EDI_BENCH_BYTES");
-  return env != nullptr ? static_cast<std::size_t>(std::strtoull(env, nullptr, 10)) : (std::size_t{32} << 20);
-}
+inline std::size_t bench_bytes() { return edi::bench::input_bytes(std::size_t{32} << 20); }
 
 // Seed 42, as the core's benchmarks (tests/core/core_bench.cpp), so the numbers compare.
 inline const std::string& bench_input() {

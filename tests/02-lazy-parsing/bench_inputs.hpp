@@ -3,20 +3,16 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "edi/edi.hpp"
 
 namespace lesson02 {
 
-inline std::size_t bench_bytes() {
-  const char* env = std::getenv("EDI_BENCH_BYTES");
-  const long long bytes = env != nullptr ? std::atoll(env) : 0;
-  return bytes > 0 ? static_cast<std::size_t>(bytes) : std::size_t{16} << 20;
-}
+inline std::size_t bench_bytes() { return edi::bench::input_bytes(std::size_t{16} << 20); }
 
 // A generated interchange (syntax 3, mixed message types, one segment per line).
 inline const std::string& interchange() {

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "edi/edi.hpp"
 #include "message_work.hpp"
 
@@ -17,10 +17,7 @@ inline const std::string& interchange() {
   static const std::string text = [] {
     GeneratorOptions options;
     options.seed = 17;
-    options.target_bytes = 8 << 20;
-    if (const char* bytes = std::getenv("EDI_BENCH_BYTES"); bytes != nullptr && *bytes != '\0') {
-      options.target_bytes = std::strtoull(bytes, nullptr, 10);
-    }
+    options.target_bytes = edi::bench::input_bytes(8 << 20);
     return generate(options);
   }();
   return text;

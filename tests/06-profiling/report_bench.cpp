@@ -18,8 +18,7 @@ const std::string& input() {
     edi::GeneratorOptions opt;
     opt.seed = 606;
     opt.duplicate_rate = 0.15;
-    const char* bytes = std::getenv("EDI_BENCH_BYTES");
-    opt.target_bytes = bytes != nullptr ? std::strtoull(bytes, nullptr, 10) : (1u << 20);
+    opt.target_bytes = edi::bench::input_bytes(1u << 20);
     return edi::generate(opt);
   }();
   return text;

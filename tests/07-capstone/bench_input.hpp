@@ -12,21 +12,16 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "bench_support.hpp"
 #include "edi/generator.hpp"
 
 namespace capstone_bench {
 
-inline std::size_t input_bytes() {
-  if (const char* env = std::getenv("EDI_BENCH_BYTES"); env != nullptr && *env != '\0') {
-    return static_cast<std::size_t>(std::strtoull(env, nullptr, 10));
-  }
-  return std::size_t{200} << 20;
-}
+inline std::size_t input_bytes() { return edi::bench::input_bytes(std::size_t{200} << 20); }
 
 class TempInput {
  public:

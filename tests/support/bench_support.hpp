@@ -17,6 +17,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstddef>
+#include <cstdlib>
+
 #include "edi/error.hpp"
 
 #define EDI_BENCH_STR2(x) #x
@@ -26,6 +29,18 @@
 #define EDI_BASELINE_BENCHMARK(fn) BENCHMARK(fn)->Name("baseline/" #fn)
 
 namespace edi::bench {
+
+// The size of the input a benchmark generates: EDI_BENCH_BYTES when it holds a positive number
+// (make test's smoke run sets it small, the performance panel of make check a little larger),
+// `fallback` otherwise.
+inline std::size_t input_bytes(std::size_t fallback) {
+  if (const char* env = std::getenv("EDI_BENCH_BYTES"); env != nullptr) {
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(env, &end, 10);
+    if (end != env && *end == '\0' && value > 0) return static_cast<std::size_t>(value);
+  }
+  return fallback;
+}
 
 // Runs `body(state)`; a stub's NotImplemented becomes SkipWithError("not implemented yet: ...").
 template <class Body>
