@@ -36,6 +36,7 @@ OUT = ROOT / "build" / "peers"
 GNU_TIME = "/usr/bin/time"
 BUILD = ROOT / "build" / "default"
 S = Style()
+CAPSTONE = "capstone pipeline (lesson 07)"
 
 
 def parse_size(text):
@@ -127,7 +128,7 @@ def main():
     capstone = capstone_driver()
     skipped = []
     if capstone:
-        rows.append(("capstone pipeline (lesson 07)", [str(capstone), str(data), "--json", "--quiet"], "seconds", "messages"))
+        rows.append((CAPSTONE, [str(capstone), str(data), "--json", "--quiet"], "seconds", "messages"))
     else:
         skipped.append("capstone pipeline: lesson 07 is not built")
     why = npm_ready()
@@ -188,7 +189,7 @@ def main():
     if best_peer:
         lines += ["", f"Core tokenizer vs the fastest npm parser, whole process: {best_peer['wall_s'] / core['wall_s']:.1f}x; "
                       f"parse only: {best_peer['parse_s'] / core['parse_s']:.1f}x."]
-    capstone_json = results.get("capstone pipeline (lesson 07)", {}).get("json")
+    capstone_json = results.get(CAPSTONE, {}).get("json")
     if capstone_json:
         lines.append(f"The capstone pipeline ran with {capstone_json.get('workers')} worker(s) beside its reader thread, "
                      f"and does more than parse: validation, totals, deduplication, partner lookups.")

@@ -32,7 +32,7 @@ def main():
     if not (build / "build.ninja").exists():
         status, output = run(["cmake", "-S", str(ROOT), "-B", str(build), "-G", "Ninja",
                               f"-DCMAKE_CXX_COMPILER={clang}", "-DEDI_FUZZ=ON", "-DEDI_BENCHMARKS=OFF",
-                              "-DEDI_LESSONS=", "-DCMAKE_BUILD_TYPE="])
+                              "-DCMAKE_BUILD_TYPE="])
         if status != 0:
             print(output, file=sys.stderr)
             return status
