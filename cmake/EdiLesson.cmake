@@ -69,14 +69,12 @@ function(_edi_lesson_impl number dir impl root warnings exclude namespace reuse_
   if(impl MATCHES "^mut_")
     # Nobody debugs a mutant, and debug info is half the compile time of a grader file: make
     # test builds a hundred of them. Same -O level as the reference, so they behave like it.
-    foreach(target ${lib} ${grader}_objects)
-      if(TARGET ${target})
-        get_target_property(type ${target} TYPE)
-        if(NOT type STREQUAL "INTERFACE_LIBRARY")
-          target_compile_options(${target} PRIVATE -g0)
-        endif()
-      endif()
-    endforeach()
+    if(L_SOURCES)
+      target_compile_options(${lib} PRIVATE -g0)
+    endif()
+    if(NOT reuse_graders)
+      target_compile_options(${grader}_objects PRIVATE -g0)
+    endif()
   endif()
   if(NOT exclude)
     gtest_discover_tests(${grader}
