@@ -10,7 +10,13 @@
 #     LIBRARIES SQLite::SQLite3               # extra libraries the implementation needs
 #     TIMEOUT 30                              # seconds per graded test (default EDI_TEST_TIMEOUT)
 #     STUB_PASSES "Pipeline.SameOutput"       # graded tests that pass on the stub by design
+#     THREAD_GRADERS "BoundedQueue.*"         # tests graded again under ThreadSanitizer ("race-free")
+#     ADDRESS_GRADERS "*"                     # tests graded again under ASan+UBSan ("memory-safe")
 #   )
+#
+# THREAD_GRADERS and ADDRESS_GRADERS are GoogleTest filter patterns (Suite.*, Suite.Test, *). The
+# tests they match must provoke what the sanitizer looks for on every run: two threads really
+# contending on each shared structure (latches, not sleeps), a read of each released object.
 #
 # Targets, for IMPL in exercises and solutions (and mut_<name> for each tests/<dir>/mutants/*.mutant):
 #   lessonNN_IMPL    the implementation (compile definition EDI_IMPL=IMPL names its inline namespace)
@@ -99,7 +105,8 @@ endfunction()
 
 function(edi_lesson)
   cmake_parse_arguments(L "" "NUMBER;TOPIC;TIMEOUT"
-                        "SOURCES;GRADERS;BENCHMARKS;SHARED_BENCHMARKS;WORKLOAD;LIBRARIES;STUB_PASSES" ${ARGN})
+                        "SOURCES;GRADERS;BENCHMARKS;SHARED_BENCHMARKS;WORKLOAD;LIBRARIES;STUB_PASSES;THREAD_GRADERS;ADDRESS_GRADERS"
+                        ${ARGN})
   set(number ${L_NUMBER})
   set(dir "${L_NUMBER}-${L_TOPIC}")
   set(timeout ${EDI_TEST_TIMEOUT})
@@ -190,6 +197,8 @@ function(edi_lesson)
 
   # The manifest entry the grading scripts read.
   _edi_json_list(stub_passes ${L_STUB_PASSES})
+  _edi_json_list(thread_graders ${L_THREAD_GRADERS})
+  _edi_json_list(address_graders ${L_ADDRESS_GRADERS})
   _edi_json_list(mutants ${mutant_names})
   _edi_json_list(sources ${L_SOURCES})
   if(has_bench)
@@ -204,7 +213,8 @@ function(edi_lesson)
   endif()
   set(entry "{\"number\": \"${number}\", \"dir\": \"${dir}\", \"topic\": \"${L_TOPIC}\", \"timeout\": ${timeout}, \
 \"sources\": ${sources}, \"benchmarks\": ${bench_json}, \"workload\": ${workload_json}, \
-\"stub_passes\": ${stub_passes}, \"mutants\": ${mutants}}")
+\"stub_passes\": ${stub_passes}, \"mutants\": ${mutants}, \"thread_graders\": ${thread_graders}, \
+\"address_graders\": ${address_graders}}")
   set_property(GLOBAL APPEND PROPERTY EDI_LESSON_MANIFEST "${entry}")
 endfunction()
 
