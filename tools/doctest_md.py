@@ -45,7 +45,10 @@ Trailing white space on a line and trailing blank lines are never significant.
 
 Each document runs in a fresh scratch directory of its own, shared by its examples in order (an
 example may read the files an earlier one wrote), with the directory of the `edi` binary first on
-PATH, so examples say `edi ...`, as the documents tell the reader to set it up. The binary is found
+PATH, so examples say `edi ...`, as the documents tell the reader to set it up. The scratch directory
+stands in for the repository root: it holds a symbolic link to each top-level entry of the
+repository (`data/...` reads the workbook's samples), except build/, which is linked only with
+--run-expensive (the caller has built the default tree and wants the expensive examples run). The binary is found
 in --bin-dir, else $EDI_BIN_DIR, else build/default/tools/edi. The environment is pinned: LC_ALL=C.UTF-8,
 TZ=UTC, NO_COLOR=1.
 
@@ -280,7 +283,9 @@ def check_document(path, examples, files, imports, declared, bin_dir, given, run
     env = environment(bin_dir)
     with tempfile.TemporaryDirectory(prefix="doctest-") as scratch:
         for entry in sorted(ROOT.iterdir()):
-            if not entry.name.startswith("."):
+            # build/ only for --run-expensive: an example that is not marked must never touch the
+            # caller's build trees
+            if not entry.name.startswith(".") and (entry.name != "build" or run_expensive):
                 (pathlib.Path(scratch) / entry.name).symlink_to(entry)
         for line, name, source in imports:
             if (source, name) not in declared:
