@@ -17,9 +17,10 @@ invisible in the rendered page and obvious in the raw Markdown:
 
     <!-- doctest: illustrative -->          not run: a measurement, a machine's lscpu, a sketch
     <!-- doctest: normalize=seconds,ls -->  run, and compare after these normalisations
-    <!-- doctest: expensive -->             not run here (it needs a full graded build or is slow);
-                                            compared only when the caller passes the command's
-                                            output with --output-of 'COMMAND=FILE'
+    <!-- doctest: expensive -->             not run by default (it needs the whole default tree
+                                            built, or is slow); checked when the caller passes each
+                                            command's output (--output-of 'COMMAND=FILE') or asks
+                                            for it (--run-expensive, after building build/default)
     <!-- doctest: file=orders.edi -->       (above a block without `$`) the block is the content of
                                             this file, written to the scratch directory
     <!-- doctest: file=orders.edi from=docs/edifact.md -->
@@ -44,18 +45,18 @@ Normalisations, applied to the documented and to the actual output alike:
 Trailing white space on a line and trailing blank lines are never significant.
 
 Each document runs in a fresh scratch directory of its own, shared by its examples in order (an
-example may read the files an earlier one wrote), with the directory of the `edi` binary first on
-PATH, so examples say `edi ...`, as the documents tell the reader to set it up. The scratch directory
-stands in for the repository root: it holds a symbolic link to each top-level entry of the
-repository (`data/...` reads the workbook's samples), except build/, which is linked only with
---run-expensive (the caller has built the default tree and wants the expensive examples run). The binary is found
-in --bin-dir, else $EDI_BIN_DIR, else build/default/tools/edi. The environment is pinned: LC_ALL=C.UTF-8,
-TZ=UTC, NO_COLOR=1.
+example may read the files an earlier one wrote). The scratch directory stands in for the
+repository root: it holds a symbolic link to each top-level entry of the repository (`data/...`
+reads the workbook's samples), except build/, linked only with --run-expensive. The directory of
+the `edi` binary comes first on PATH, so examples say `edi ...` (what the documents tell the reader
+to set up), never build/default/tools/edi/edi. The binary is found in --bin-dir, else $EDI_BIN_DIR,
+else build/default/tools/edi. The environment is pinned: LC_ALL=C.UTF-8, TZ=UTC, NO_COLOR=1.
 
 Each mismatch is reported as `FILE:LINE: $ command` with a short diff; the exit status is 1 when
 anything drifted, 2 when the runner cannot run (no `edi`, a bad marker), else 0.
 
-    python3 tools/doctest_md.py [--bin-dir DIR] [--output-of 'COMMAND=FILE'] [FILE.md ...]
+    python3 tools/doctest_md.py [--bin-dir DIR] [--output-of 'COMMAND=FILE']... [--run-expensive]
+                                [FILE.md ...]
     python3 tools/doctest_md.py --self-test
 """
 import argparse
@@ -63,7 +64,6 @@ import difflib
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -279,7 +279,7 @@ class Report:
             print(line, file=self.out)
 
 
-def check_document(path, examples, files, imports, declared, bin_dir, given, run_expensive, report, shown):
+def check_document(examples, files, imports, declared, bin_dir, given, run_expensive, report, shown):
     env = environment(bin_dir)
     with tempfile.TemporaryDirectory(prefix="doctest-") as scratch:
         for entry in sorted(ROOT.iterdir()):
@@ -377,7 +377,7 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
             for name, content in files.items():
                 declared[(shown, name)] = content
         for path, shown, examples, files, imports in docs:
-            check_document(path, examples, files, imports, declared, bin_dir, given, args.run_expensive, report, shown)
+            check_document(examples, files, imports, declared, bin_dir, given, args.run_expensive, report, shown)
     except MarkerError as e:
         print(f"doctest: {e}", file=err)
         return 2
@@ -388,7 +388,7 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
         print(f"doctest: --output-of given for '{cmd}', which no example runs", file=out)
     print(f"doctest: {c['examples']} examples ({c['commands']} commands) checked, {c['failed']} drifted; "
           f"{c['illustrative']} illustrative, {c['expensive_skipped']} expensive not checked "
-          f"(pass --output-of to check them)", file=out)
+          f"(--output-of or --run-expensive checks them)", file=out)
     return 1 if c["failed"] or unused else 0
 
 
