@@ -430,6 +430,16 @@ $ false
 anything at all
 ```
 
+<!-- doctest: create=list.txt -->
+```
+$ cat list.txt
+b
+a
+$ sort list.txt
+a
+b
+```
+
 <!-- doctest: expensive -->
 ```
 $ make something-slow
@@ -466,6 +476,8 @@ def self_test(out):
         good, bad = tmp / "good.md", tmp / "bad.md"
         good.write_text(SELF_TEST_DOC)
         bad.write_text(SELF_TEST_DRIFT)
+        other = tmp / "other.md"
+        other.write_text(f"<!-- doctest: file=greeting.txt from={good} -->\n\n```\n$ cat greeting.txt\nhello\n```\n")
         slow = tmp / "slow.txt"
 
         def run(*argv):
@@ -474,7 +486,7 @@ def self_test(out):
             return status, buffer.getvalue()
 
         status, text = run(good)
-        if status != 0 or "2 examples (5 commands) checked, 0 drifted; 1 illustrative, 1 expensive not checked" not in text:
+        if status != 0 or "3 examples (7 commands) checked, 0 drifted; 1 illustrative, 1 expensive not checked" not in text:
             failures.append(f"the planted passing document does not pass (status {status}):\n{text}")
         status, text = run(bad)
         if status != 1 or f"{bad}:4: $ echo one; echo two" not in text or "-three" not in text \
@@ -482,12 +494,15 @@ def self_test(out):
             failures.append(f"the planted drift is not reported with its file, line and diff (status {status}):\n{text}")
         slow.write_text("result 1\n")
         status, text = run(good, "--output-of", f"make something-slow={slow}")
-        if status != 0 or "3 examples (6 commands) checked" not in text:
+        if status != 0 or "4 examples (8 commands) checked" not in text:
             failures.append(f"--output-of does not check an expensive example (status {status}):\n{text}")
         slow.write_text("result 2\n")
         status, text = run(good, "--output-of", f"make something-slow={slow}")
-        if status != 1 or f"{good}:38: $ make something-slow" not in text:
+        if status != 1 or f"{good}:48: $ make something-slow" not in text:
             failures.append(f"--output-of does not catch a drifted expensive example (status {status}):\n{text}")
+        status, text = run(good, other)
+        if status != 0 or "4 examples (8 commands) checked" not in text:
+            failures.append(f"a file declared in another document is not found (status {status}):\n{text}")
         marker = tmp / "marker.md"
         marker.write_text("<!-- doctest: normalise=seconds -->\n```\n$ true\n```\n")
         status, _ = run(marker)
