@@ -288,6 +288,8 @@ def check_document(examples, files, imports, declared, bin_dir, given, run_expen
             if not entry.name.startswith(".") and (entry.name != "build" or run_expensive):
                 (pathlib.Path(scratch) / entry.name).symlink_to(entry)
         for line, name, source in imports:
+            if (source, name) not in declared and (ROOT / source).is_file():
+                declared.update({(source, n): c for n, c in parse(source, (ROOT / source).read_text())[1].items()})
             if (source, name) not in declared:
                 raise MarkerError(f"{shown}:{line}: no block declares file={name} in {source}")
             (pathlib.Path(scratch) / name).write_text(declared[(source, name)])
