@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "alloc_counter.hpp"
@@ -286,6 +287,125 @@ TEST(PooledMessageReader, ResetStartsOverOnAnotherInput) {
   EXPECT_EQ(reader.segments()[0]->tag(), "UNZ");
   EXPECT_FALSE(reader.next());
   EXPECT_EQ(reader.status(), edi::Errc::end_of_input);
+}
+
+// reset() while a segment that ended an unterminated message waits to start the next unit: that
+// segment goes back too, and the new input starts with its own first segment.
+TEST(PooledMessageReader, ResetDropsTheSegmentCarriedToTheNextUnit) {
+  const std::string first = "UNB+UNOC:3+A+B+261127:1200+1'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNZ+1+1'";
+  const std::string second = "UNB+UNOC:3+C+D+261127:1200+7'UNZ+0+7'";
+  SegmentPool pool;
+  {
+    PooledMessageReader reader(pool, first);
+    ASSERT_TRUE(reader.next());
+    ASSERT_TRUE(reader.next());
+    ASSERT_EQ(reader.segments().size(), 2u);  // UNH BGM; UNZ waits for the next unit
+    EXPECT_EQ(pool.stats().outstanding, 3u);
+    reader.reset(second);
+    EXPECT_EQ(pool.stats().outstanding, 0u) << "reset() kept a segment of the old input";
+    EXPECT_TRUE(reader.segments().empty());
+    EXPECT_FALSE(reader.is_message());
+    std::vector<std::string> got;
+    BoundedReader units(reader, second.size());
+    while (units.next()) {
+      for (const PooledSegment& seg : reader.segments()) got.emplace_back(seg->tag());
+      EXPECT_FALSE(reader.is_message());
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"UNB", "UNZ"}));
+    EXPECT_EQ(reader.status(), edi::Errc::end_of_input);
+  }
+  EXPECT_EQ(pool.stats().outstanding, 0u);
+}
+
+// Every envelope segment ends an open message (UNH, UNB, UNG, UNE, UNZ), several times in a row,
+// and a segment that is none of them stays in the message.
+TEST(PooledMessageReader, EachEnvelopeSegmentEndsAnOpenMessage) {
+  const std::string text =
+      "UNA:+.? 'UNB+UNOC:3+A+B+261127:1200+1'UNG+ORDERS+A+B+261127:1200+1+UN+D:96A'"
+      "UNH+1+ORDERS:D:96A:UN'BGM+220+1'"
+      "UNH+2+ORDERS:D:96A:UN'BGM+220+2'"
+      "UNE+2+1'UNG+ORDERS+A+B+261127:1200+2+UN+D:96A'"
+      "UNH+3+ORDERS:D:96A:UN'BGM+220+3'UNG+ORDERS+A+B+261127:1200+3+UN+D:96A'"
+      "UNH+4+ORDERS:D:96A:UN'BGM+220+4'UNE+1+3'"
+      "UNH+5+ORDERS:D:96A:UN'BGM+220+5'UNB+UNOC:3+A+B+261127:1200+2'"
+      "UNH+6+ORDERS:D:96A:UN'DTM+137:20261127:102'UNT+3+6'"
+      "UNH+7+ORDERS:D:96A:UN'BGM+220+7'UNZ+7+2'";
+  SegmentPool pool;
+  const ReadResult got = read_units(pool, text);
+  using V = std::vector<std::string>;
+  const std::vector<std::pair<bool, V>> expected = {
+      {false, {"UNB"}}, {false, {"UNG"}}, {true, {"UNH", "BGM"}}, {true, {"UNH", "BGM"}},  {false, {"UNE"}},
+      {false, {"UNG"}}, {true, {"UNH", "BGM"}}, {false, {"UNG"}}, {true, {"UNH", "BGM"}}, {false, {"UNE"}},
+      {true, {"UNH", "BGM"}}, {false, {"UNB"}}, {true, {"UNH", "DTM", "UNT"}}, {true, {"UNH", "BGM"}}, {false, {"UNZ"}}};
+  ASSERT_EQ(got.units.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(got.units[i].message, expected[i].first) << "unit " << i;
+    EXPECT_EQ(tags(got.units[i]), expected[i].second) << "unit " << i;
+  }
+  EXPECT_EQ(got.units[3].segments[1].component(1, 0), "2");
+  EXPECT_EQ(got.units[13].segments[1].component(1, 0), "7");
+  EXPECT_EQ(got.status, edi::Errc::end_of_input);
+  EXPECT_EQ(pool.stats().outstanding, 0u);
+}
+
+// Input that ends inside a message (no UNT, no error): the unfinished message is the last unit,
+// and once next() says there is no more, nothing is left out of the pool and no unit is current.
+TEST(PooledMessageReader, InputEndingInsideAMessageLeavesNothingOut) {
+  for (const std::string text : {"UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNH+2+ORDERS:D:96A:UN'BGM+220+2'DTM+137:20261127:102'",
+                                 "UNB+UNOC:3+A+B+261127:1200+1'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNH+2+ORDERS:D:96A:UN'"}) {
+    SegmentPool pool;
+    {
+      PooledMessageReader reader(pool, text);
+      BoundedReader units(reader, text.size());
+      std::vector<std::vector<std::string>> got;
+      bool last_is_message = false;
+      while (units.next()) {
+        got.emplace_back();
+        for (const PooledSegment& seg : reader.segments()) got.back().emplace_back(seg->tag());
+        last_is_message = reader.is_message();
+      }
+      ASSERT_FALSE(got.empty());
+      EXPECT_EQ(got.back().front(), "UNH") << text;
+      EXPECT_TRUE(last_is_message) << text;
+      EXPECT_EQ(reader.status(), edi::Errc::end_of_input);
+      EXPECT_EQ(pool.stats().outstanding, 0u) << text;
+      EXPECT_TRUE(reader.segments().empty()) << text;
+      EXPECT_FALSE(reader.is_message()) << "is_message() still describes a unit given back: " << text;
+      EXPECT_FALSE(reader.next());
+      EXPECT_EQ(pool.stats().outstanding, 0u) << text;
+    }
+    EXPECT_EQ(pool.stats().outstanding, 0u) << text;
+  }
+}
+
+// A reader destroyed in the middle of an input, while a segment waits to start the next unit,
+// gives everything back: the pool can be destroyed right after it.
+TEST(PooledMessageReader, DestroyedMidInputGivesEverythingBack) {
+  const std::string text =
+      "UNB+UNOC:3+A+B+261127:1200+1'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNH+2+ORDERS:D:96A:UN'BGM+220+2'UNT+3+2'UNZ+2+1'";
+  SegmentPool pool;
+  {
+    PooledMessageReader reader(pool, text);
+    ASSERT_TRUE(reader.next());
+    ASSERT_TRUE(reader.next());
+    EXPECT_EQ(reader.segments().size(), 2u);
+    EXPECT_EQ(pool.stats().outstanding, 3u);  // the unit and the UNH that starts the next one
+  }
+  EXPECT_EQ(pool.stats().outstanding, 0u);
+  EXPECT_EQ(pool.stats().acquired, 4u);
+}
+
+// A bounded pool too small for a message: next() throws PoolExhausted, and the reader destroyed
+// afterwards gives back what it held.
+TEST(PooledMessageReader, PoolExhaustedMidMessageLeavesNothingOut) {
+  const std::string text = "UNH+1+ORDERS:D:96A:UN'BGM+220+1'DTM+137:20261127:102'NAD+BY+1'UNT+5+1'";
+  SegmentPool pool({.block_segments = 2, .max_segments = 3});
+  {
+    PooledMessageReader reader(pool, text);
+    EXPECT_THROW((void)reader.next(), edi::pooling::PoolExhausted);
+  }
+  EXPECT_EQ(pool.stats().outstanding, 0u);
+  EXPECT_EQ(pool.stats().created, 3u);
 }
 
 // No segments, no units.

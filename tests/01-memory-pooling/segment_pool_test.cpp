@@ -3,6 +3,7 @@
 // edi::test::AllocationCounter, never from timing.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -275,6 +276,154 @@ TEST(SegmentPool, TrimFreesTheIdleBuffers) {
   EXPECT_EQ(pool.retained_bytes(), 0u);
   EXPECT_EQ(kept->capacity_bytes(), kept_bytes);
   EXPECT_EQ(kept->component(0, 0), "AAI");
+}
+
+// The capacity a segment reserved with the given sizes holds: what every new segment of a pool
+// with these reserve options must hold.
+std::size_t reserved_capacity(std::size_t value_bytes, std::size_t elements, std::size_t components) {
+  Segment probe;
+  probe.reserve(value_bytes, elements, components);
+  return probe.capacity_bytes();
+}
+
+// The initial block is not a growth step: with doubling, the first block grown after it holds
+// block_segments, the next twice that. Counted through three growths, fixed and doubling.
+TEST(SegmentPool, GrowthAfterTheInitialBlockStartsAtBlockSegments) {
+  SegmentPool doubling({.initial_segments = 3, .block_segments = 4, .growth = Growth::doubling});
+  std::vector<PooledSegment> held;
+  std::vector<std::size_t> created;
+  for (int i = 0; i < 16; ++i) {
+    held.push_back(doubling.acquire());
+    created.push_back(doubling.stats().created);
+  }
+  // 3 up front; then blocks of 4, 8, 16.
+  EXPECT_EQ(created[2], 3u);
+  EXPECT_EQ(created[3], 7u);
+  EXPECT_EQ(created[6], 7u);
+  EXPECT_EQ(created[7], 15u);
+  EXPECT_EQ(created[14], 15u);
+  EXPECT_EQ(created[15], 31u);
+  held.clear();
+
+  SegmentPool fixed({.initial_segments = 3, .block_segments = 4, .growth = Growth::fixed});
+  for (int i = 0; i < 12; ++i) held.push_back(fixed.acquire());
+  EXPECT_EQ(fixed.stats().created, 15u);  // 3, 7, 11, 15
+  held.clear();
+}
+
+// reserve_* apply to every segment the pool creates, in every block it grows, not only to the
+// initial ones: filling a segment of any block within the reserved sizes allocates nothing.
+TEST(SegmentPool, EveryGrownBlockReservesItsBuffers) {
+  const std::size_t reserved = reserved_capacity(128, 12, 24);
+  for (const std::size_t initial : {std::size_t{0}, std::size_t{2}}) {
+    SegmentPool pool({.initial_segments = initial,
+                      .block_segments = 2,
+                      .growth = Growth::doubling,
+                      .reserve_value_bytes = 128,
+                      .reserve_elements = 12,
+                      .reserve_components = 24});
+    edi::Tokenizer tok("NAD+BY+5412345000013::9++Muster GmbH+Hauptstrasse 1+Koeln++50667+DE'");
+    edi::RawSegment raw;
+    ASSERT_EQ(tok.next(raw), edi::Errc::ok);
+    std::vector<PooledSegment> held;
+    held.reserve(16);
+    std::vector<std::size_t> capacity;
+    std::uint64_t fill_allocations = 0;
+    for (int i = 0; i < 16; ++i) {  // three growths past the initial block
+      held.push_back(pool.acquire());
+      capacity.push_back(held.back()->capacity_bytes());
+      edi::test::AllocationCounter allocations;
+      edi::parse_segment(raw, *held.back());
+      fill_allocations += allocations.allocations();
+    }
+    EXPECT_EQ(pool.stats().created, initial + 2 + 4 + 8 + (initial == 0 ? 16 : 0)) << "initial " << initial;
+    for (std::size_t i = 0; i < capacity.size(); ++i) {
+      EXPECT_EQ(capacity[i], reserved) << "initial " << initial << ", segment " << i;
+    }
+    EXPECT_EQ(fill_allocations, 0u) << "initial " << initial;
+    held.clear();
+  }
+}
+
+// trim() frees every idle segment's buffers: the released ones and the ones never handed out,
+// which hold their reserved buffers; afterwards the pool retains nothing.
+TEST(SegmentPool, TrimFreesReservedSegmentsNeverHandedOut) {
+  const std::size_t reserved = reserved_capacity(256, 16, 32);
+  SegmentPool pool({.initial_segments = 4,
+                    .block_segments = 2,
+                    .reserve_value_bytes = 256,
+                    .reserve_elements = 16,
+                    .reserve_components = 32});
+  std::vector<PooledSegment> held;
+  for (int i = 0; i < 7; ++i) held.push_back(pool.acquire());  // 4, then blocks of 2 and 4: 10
+  ASSERT_EQ(pool.stats().created, 10u);
+  parse_into(*held[0], long_segment());
+  const std::size_t big = held[0]->capacity_bytes();
+  held.erase(held.begin(), held.begin() + 2);  // one grown long, one as reserved
+  // Idle: the 2 released and the 3 never handed out.
+  EXPECT_EQ(pool.retained_bytes(), big + 4 * reserved);
+  EXPECT_EQ(pool.trim(), big + 4 * reserved);
+  EXPECT_EQ(pool.retained_bytes(), 0u);
+  EXPECT_EQ(pool.trim(), 0u);
+  for (const PooledSegment& seg : held) EXPECT_EQ(seg->capacity_bytes(), reserved) << "trim() touched a handed-out segment";
+  held.clear();
+  EXPECT_EQ(pool.retained_bytes(), 5 * reserved);
+}
+
+// max_retained_bytes is a limit a segment may reach: one holding exactly that much keeps its
+// buffers on release; one byte more, and it gives them back.
+TEST(SegmentPool, ASegmentAtTheRetainLimitKeepsItsBuffers) {
+  const std::size_t reserved = reserved_capacity(256, 16, 32);
+  {
+    SegmentPool pool({.block_segments = 1,
+                      .max_retained_bytes = reserved,
+                      .reserve_value_bytes = 256,
+                      .reserve_elements = 16,
+                      .reserve_components = 32});
+    PooledSegment seg = pool.acquire();
+    ASSERT_EQ(seg->capacity_bytes(), reserved);
+    parse_into(*seg, "DTM+137:20261127:102'");
+    seg.reset();
+    EXPECT_EQ(pool.retained_bytes(), reserved) << "a segment at the limit should keep its buffers";
+  }
+  {
+    SegmentPool pool({.block_segments = 1,
+                      .max_retained_bytes = reserved - 1,
+                      .reserve_value_bytes = 256,
+                      .reserve_elements = 16,
+                      .reserve_components = 32});
+    PooledSegment seg = pool.acquire();
+    seg.reset();
+    EXPECT_EQ(pool.retained_bytes(), 0u) << "a segment over the limit should give its buffers back";
+    EXPECT_EQ(pool.acquire()->capacity_bytes(), 0u);
+  }
+}
+
+// The bound cuts the block that would cross it, after the initial block and two doublings, and
+// applies to the initial block too.
+TEST(SegmentPool, TheBoundCutsTheLastBlockAfterSeveralGrowths) {
+  SegmentPool pool({.initial_segments = 1, .block_segments = 2, .growth = Growth::doubling, .max_segments = 11});
+  std::vector<PooledSegment> held;
+  std::vector<std::size_t> created;
+  for (int i = 0; i < 11; ++i) {
+    held.push_back(pool.acquire());
+    created.push_back(pool.stats().created);
+  }
+  EXPECT_EQ(created[0], 1u);
+  EXPECT_EQ(created[1], 3u);
+  EXPECT_EQ(created[3], 7u);
+  EXPECT_EQ(created[7], 11u);  // a block of 8 cut to 4
+  EXPECT_FALSE(pool.try_acquire());
+  EXPECT_THROW((void)pool.acquire(), PoolExhausted);
+  EXPECT_EQ(pool.stats().created, 11u);
+  EXPECT_EQ(pool.stats().acquired, 11u);
+  Segment* last = held.back().get();
+  held.pop_back();
+  EXPECT_EQ(pool.acquire().get(), last);
+  held.clear();
+
+  SegmentPool small({.initial_segments = 5, .max_segments = 3});
+  EXPECT_EQ(small.stats().created, 3u);
 }
 
 // The pool checks that it outlives its handles: destroying it first stops the program.

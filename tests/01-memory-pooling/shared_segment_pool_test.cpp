@@ -3,10 +3,12 @@
 // same thing on every run; under ThreadSanitizer (the tsan preset) the same tests find data races.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <cstdint>
 #include <latch>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +21,7 @@ namespace {
 
 using edi::Segment;
 using edi::pooling::PooledSegment;
+using edi::pooling::SharedPoolOptions;
 using edi::pooling::SharedSegmentPool;
 
 // Fills `seg` with a segment that says who wrote it: "T<thread>+<round>:<index>".
@@ -229,6 +232,237 @@ TEST(SharedSegmentPool, TrimFreesIdleBuffers) {
   }
   EXPECT_EQ(pool.stats().created, 6u);
   EXPECT_EQ(pool.trim(), 0u);
+}
+
+// A full cache moves its older half to the shared list and keeps the newer half: this thread
+// gets its last releases back, last first; another thread gets the older ones, as one batch.
+TEST(SharedSegmentPool, AFullCacheMovesItsOlderHalf) {
+  SharedSegmentPool pool({.cache_capacity = 4});
+  std::vector<PooledSegment> held;
+  std::vector<Segment*> s;
+  for (int i = 0; i < 5; ++i) {
+    held.push_back(pool.acquire());
+    s.push_back(held.back().get());
+  }
+  for (PooledSegment& h : held) h.reset();  // s0..s3 fill the cache; s4 moves s0, s1 out
+  std::vector<Segment*> other;
+  std::jthread([&] {
+    std::vector<PooledSegment> mine;
+    for (int i = 0; i < 3; ++i) {
+      mine.push_back(pool.acquire());
+      other.push_back(mine.back().get());
+    }
+  }).join();
+  ASSERT_EQ(other.size(), 3u);
+  EXPECT_EQ(other[0], s[1]);
+  EXPECT_EQ(other[1], s[0]);
+  EXPECT_EQ(pool.stats().created, 6u) << "the shared list should have held exactly the older half";
+  held.clear();
+  for (int i = 0; i < 3; ++i) held.push_back(pool.acquire());
+  EXPECT_EQ(held[0].get(), s[4]);
+  EXPECT_EQ(held[1].get(), s[3]);
+  EXPECT_EQ(held[2].get(), s[2]);
+  held.clear();
+  const auto st = pool.stats();
+  EXPECT_EQ(st.acquired, 11u);
+  EXPECT_EQ(st.reused, 5u);
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+// An empty cache takes half a cache from the shared list at once: not one segment, not all of it.
+// Counted through `created`: a second thread finds exactly what the first one left.
+TEST(SharedSegmentPool, AnEmptyCacheTakesHalfACache) {
+  SharedSegmentPool pool({.cache_capacity = 8});
+  {
+    std::vector<PooledSegment> held;
+    for (int i = 0; i < 17; ++i) held.push_back(pool.acquire());
+  }  // three spills of 4: the shared list holds 12, this thread's cache 5
+  ASSERT_EQ(pool.stats().created, 17u);
+  std::latch b_holds(1);
+  std::latch d_done(1);
+  std::jthread b([&] {
+    PooledSegment seg = pool.acquire();  // takes 4 of the 12
+    b_holds.count_down();
+    d_done.wait();
+  });
+  b_holds.wait();
+  std::size_t created_by_d = 0;
+  std::jthread d([&] {
+    std::vector<PooledSegment> mine;
+    for (int i = 0; i < 8; ++i) mine.push_back(pool.acquire());  // two batches of 4: the shared list is empty
+    const std::size_t before = pool.stats().created;
+    mine.push_back(pool.acquire());
+    created_by_d = pool.stats().created - before;
+  });
+  d.join();
+  d_done.count_down();
+  b.join();
+  EXPECT_EQ(created_by_d, 1u) << "the shared list should have been empty after two batches";
+  const auto st = pool.stats();
+  EXPECT_EQ(st.created, 18u);
+  EXPECT_EQ(st.acquired, 27u);
+  EXPECT_EQ(st.reused, 9u);
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+// trim() frees exactly what the calling thread's cache and the shared list hold, and leaves the
+// cache of another thread alone.
+TEST(SharedSegmentPool, TrimLeavesOtherThreadsCachesAlone) {
+  SharedSegmentPool pool({.cache_capacity = 4});
+  std::latch b_filled(1);
+  std::latch trimmed(1);
+  std::size_t b_capacity = 0;
+  std::jthread b([&] {
+    {
+      PooledSegment seg = pool.acquire();
+      stamp(*seg, 1, 0, 0);
+    }  // stays in B's cache
+    b_filled.count_down();
+    trimmed.wait();
+    PooledSegment again = pool.acquire();
+    b_capacity = again->capacity_bytes();
+  });
+  b_filled.wait();
+  std::size_t held_bytes = 0;
+  {
+    std::vector<PooledSegment> held;
+    for (int i = 0; i < 6; ++i) {
+      held.push_back(pool.acquire());
+      stamp(*held.back(), 0, 0, i);
+      held_bytes += held.back()->capacity_bytes();
+    }
+  }  // this thread's cache and the shared list
+  EXPECT_EQ(pool.trim(), held_bytes);
+  trimmed.count_down();
+  b.join();
+  EXPECT_GT(b_capacity, 0u) << "trim() freed the buffers of another thread's cache";
+  EXPECT_EQ(pool.trim(), 0u);
+}
+
+// A pool made where a destroyed one was (the same address) starts with nothing of it: no cache,
+// no segment, no count. Graded under AddressSanitizer too.
+TEST(SharedSegmentPool, ANewPoolAtAnOldAddressStartsEmpty) {
+  std::optional<SharedSegmentPool> pool;
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  const SharedSegmentPool* first = &*pool;
+  for (int round = 0; round < 2; ++round) {
+    std::vector<PooledSegment> held;
+    for (int i = 0; i < 6; ++i) {
+      held.push_back(pool->acquire());
+      stamp(*held.back(), 0, round, i);
+    }
+  }
+  pool.reset();
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  ASSERT_EQ(&*pool, first);
+  {
+    PooledSegment seg = pool->acquire();
+    EXPECT_EQ(seg->tag(), "");
+    EXPECT_EQ(seg->element_count(), 0u);
+    stamp(*seg, 1, 0, 0);
+    EXPECT_TRUE(has_stamp(*seg, 1, 0, 0));
+  }
+  const auto st = pool->stats();
+  EXPECT_EQ(st.created, 1u);
+  EXPECT_EQ(st.acquired, 1u);
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+// --- Contention: graded again under ThreadSanitizer -----------------------------------------------
+// Each test puts threads inside the same shared code at the same moment (a barrier right before
+// it), so that a missing lock is reported by ThreadSanitizer on every run.
+
+// Several threads spill to and refill from the shared list at once, while another trims it.
+TEST(SharedSegmentPool, ContendedSpillRefillAndTrim) {
+  constexpr int kThreads = 3;
+  constexpr int kCycles = 150;
+  SharedSegmentPool pool({.cache_capacity = 2});
+  (void)pool.acquire();  // a stub throws here, before any thread starts
+  std::barrier start(kThreads + 1);
+  std::atomic<int> wrong{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        for (int c = 0; c < kCycles; ++c) {
+          std::vector<PooledSegment> held;
+          for (int i = 0; i < 5; ++i) {  // past the cache: refills from the shared list
+            held.push_back(pool.acquire());
+            if (held.back()->element_count() != 0) wrong.fetch_add(1);
+            stamp(*held.back(), t, c, i);
+          }
+          for (int i = 0; i < 5; ++i) {
+            if (!has_stamp(*held[static_cast<std::size_t>(i)], t, c, i)) wrong.fetch_add(1);
+          }
+        }  // releasing 5 into a cache of 2: spills
+      });
+    }
+    start.arrive_and_wait();
+    for (int c = 0; c < kCycles; ++c) (void)pool.trim();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  const auto st = pool.stats();
+  EXPECT_EQ(st.outstanding, 0u);
+  EXPECT_EQ(st.acquired, static_cast<std::size_t>(kThreads * kCycles * 5 + 1));
+  EXPECT_EQ(st.acquired, st.created + st.reused);
+}
+
+// Threads using the pool for the first time at once: each gets a cache of its own.
+TEST(SharedSegmentPool, ContendedFirstUseOnManyThreads) {
+  constexpr int kThreads = 6;
+  SharedSegmentPool pool({.cache_capacity = 4});
+  (void)pool.acquire();  // a stub throws here, before any thread starts
+  std::barrier start(kThreads);
+  std::vector<Segment*> got(kThreads, nullptr);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        PooledSegment seg = pool.acquire();
+        got[static_cast<std::size_t>(t)] = seg.get();
+        stamp(*seg, t, 0, 0);
+        start.arrive_and_wait();  // everyone holds one: all different
+      });
+    }
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end()) << "one segment handed to two threads";
+  const auto st = pool.stats();
+  EXPECT_EQ(st.acquired, static_cast<std::size_t>(kThreads + 1));
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+// stats() read while another thread acquires and releases from its cache: the metrics of a
+// running pool are read concurrently with their writes.
+TEST(SharedSegmentPool, ContendedStatsDuringARun) {
+  constexpr int kCycles = 400;
+  SharedSegmentPool pool({.cache_capacity = 8});
+  (void)pool.acquire();  // a stub throws here, before any thread starts
+  std::barrier start(2);
+  std::size_t max_acquired = 0;
+  {
+    std::jthread worker([&] {
+      { PooledSegment warm = pool.acquire(); }  // the cache exists before the barrier
+      start.arrive_and_wait();
+      for (int c = 0; c < kCycles; ++c) {
+        PooledSegment a = pool.acquire();
+        PooledSegment b = pool.acquire();
+      }
+    });
+    start.arrive_and_wait();
+    for (int c = 0; c < kCycles; ++c) {
+      const auto st = pool.stats();
+      max_acquired = std::max<std::size_t>(max_acquired, st.acquired);
+      if (st.idle > st.created || st.outstanding > st.created) ADD_FAILURE() << "inconsistent stats during the run";
+    }
+  }
+  EXPECT_LE(max_acquired, static_cast<std::size_t>(2 + 2 * kCycles));
+  const auto st = pool.stats();
+  EXPECT_EQ(st.acquired, static_cast<std::size_t>(2 + 2 * kCycles));
+  EXPECT_EQ(st.outstanding, 0u);
+  EXPECT_EQ(st.idle, st.created);
 }
 
 // The pool checks that it outlives its handles: destroying it first stops the program.
