@@ -19,7 +19,26 @@ std::string without_line_breaks(std::string_view v, bool& had) {
   return out;
 }
 
-std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
+// A value in a message, between single quotes. Control bytes (a NUL or tab inside a tag, say) are
+// written \xNN, so that a message is one line of printable text whatever the input holds.
+std::string quoted(std::string_view v) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(v.size() + 2);
+  out += '\'';
+  for (const char c : v) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7F) {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
 
 std::string line_of(const Position& p) { return "line " + std::to_string(p.line); }
 

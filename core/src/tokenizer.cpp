@@ -158,13 +158,22 @@ void Tokenizer::start_of_input() noexcept {
   // Decides where the first segment starts: after a BOM, and after leading junk when the input
   // does not begin with a segment. Leaves pos_ at 0 (and at_start set) when it cannot tell yet.
   std::size_t p = 0;
-  if (input_.substr(0, 3) == kBom) {
+  if (state_.blank_start) {
+    // Leading white space was consumed by an earlier buffer: no BOM here.
+  } else if (input_.substr(0, 3) == kBom) {
     p = 3;
     state_.bom = true;
   } else if (!final_ && input_.size() < 3 && kBom.substr(0, input_.size()) == input_) {
     return;
   }
   while (p < input_.size() && is_space(input_[p])) ++p;
+  if (p == input_.size() && p > 0 && !final_) {
+    // Nothing but (a BOM and) white space yet: consume it, so that blank lines of any length
+    // before the first segment never count toward the reader's segment limit.
+    pos_ = p;
+    state_.blank_start = true;
+    return;
+  }
   const int looks = looks_like_segment(input_, p);
   if (looks < 0 && !final_) return;
   if (looks <= 0) {

@@ -11,6 +11,11 @@
 // after the tag (a trailing empty element "DTM+'" counts, "DTM'" has none). `components` counts
 // component values over all elements and repetitions (an element "A:B*C" has three). The counts
 // come from the tokenizer's bit masks, so counting costs almost nothing beyond tokenizing.
+//
+// Memory is bounded whatever the input: `message_types` holds at most kMaxMessageTypes names of
+// at most kMaxMessageTypeSize bytes. A UNH naming a longer type (ISO 9735 allows an..6) is
+// counted in `long_message_types`, not by name; the messages of types first seen after
+// kMaxMessageTypes distinct ones are counted together in `other_message_types`.
 #pragma once
 
 #include <cstddef>
@@ -25,11 +30,16 @@
 namespace edi {
 
 struct Stats {
+  static constexpr std::size_t kMaxMessageTypes = 1000;    // distinct types counted by name
+  static constexpr std::size_t kMaxMessageTypeSize = 6;    // the syntax's an..6 (data element 0065)
+
   std::uint64_t bytes = 0;
   std::uint64_t interchanges = 0;
   std::uint64_t groups = 0;
   std::uint64_t messages = 0;
   std::map<std::string, std::uint64_t, std::less<>> message_types;  // "ORDERS" -> count
+  std::uint64_t other_message_types = 0;  // messages of types past the first kMaxMessageTypes
+  std::uint64_t long_message_types = 0;   // messages whose type is longer than kMaxMessageTypeSize
   std::uint64_t segments = 0;
   std::uint64_t elements = 0;
   std::uint64_t components = 0;
@@ -37,6 +47,8 @@ struct Stats {
 
 // The message type of a UNH segment: element 2, component 1 ("ORDERS"), line breaks removed.
 std::string message_type(const RawSegment& unh);
+// The same, but at most `max_size` bytes of it: the cost stays bounded on a hostile input.
+std::string message_type(const RawSegment& unh, std::size_t max_size);
 
 // Reads every segment of `source` (a Tokenizer or a StreamReader) into `stats`. Returns the
 // source's last result: Errc::end_of_input, or the input error that stopped it. `bytes` is left
@@ -55,12 +67,19 @@ Errc collect_stats(Source& source, Stats& stats) {
       ++stats.groups;
     } else if (tag[2] == 'H') {
       ++stats.messages;
-      const std::string type = message_type(seg);
+      // One byte more than the syntax allows tells a long type apart; short strings do not allocate.
+      const std::string type = message_type(seg, Stats::kMaxMessageTypeSize + 1);
+      if (type.size() > Stats::kMaxMessageTypeSize) {
+        ++stats.long_message_types;
+        continue;
+      }
       const auto it = stats.message_types.find(type);
       if (it != stats.message_types.end()) {
         ++it->second;
-      } else {
+      } else if (stats.message_types.size() < Stats::kMaxMessageTypes) {
         stats.message_types.emplace(type, 1);
+      } else {
+        ++stats.other_message_types;
       }
     }
   }

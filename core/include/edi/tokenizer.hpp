@@ -89,6 +89,9 @@ struct TokenizerState {
   std::size_t una_count = 0;
   std::size_t leading_junk = 0;
   bool bom = false;
+  // Only white space so far, consumed while `at_start` (so a reader never holds leading blank
+  // lines in its buffer): a BOM can no longer follow.
+  bool blank_start = false;
   // Element and component separators of the segments returned so far (tags and UNA excluded).
   std::uint64_t element_separators = 0;
   std::uint64_t component_values = 0;
