@@ -17,8 +17,11 @@
 // The contract (the graders check every line of it):
 // - push() blocks while the queue is full, pop() while it is empty.
 // - close() wakes EVERY waiter; afterwards push fails and pop drains what is left.
+// - Every item added (push, try_push) wakes a waiting consumer, every item removed (pop,
+//   try_pop) a waiting producer, whatever the queue held before and however many wait.
 // - A wait given a std::stop_token also ends when stop is requested on it: the call then returns
-//   false (push) or std::nullopt (pop) unless it could complete at that moment.
+//   false (push) or std::nullopt (pop) unless it could complete at that moment (a stopped token
+//   does not fail a push that finds room, or a pop that finds an item).
 // - try_push / try_pop never wait. try_push moves from its argument only when it succeeds.
 //
 // Thread-safe: any number of threads may push, pop and close concurrently.

@@ -130,9 +130,12 @@ class ConcurrentProcessor {
 
   // Runs the work on every message and returns one outcome per message, in input order
   // (outcomes[i].sequence == i). Never deadlocks, whatever the number of messages: when the
-  // window is full it collects before it submits again. When stop is requested on `stop` (or
-  // cancel() is called), no job starts after that; the messages not run get cancelled outcomes,
-  // and process() returns once the running jobs are done.
+  // window is full it collects before it submits again. It keeps the workers busy: with the
+  // window full it waits for at most its oldest half (window - window / 2 jobs) before it
+  // submits again, never for the whole window. When stop is requested on `stop` (or cancel() is
+  // called), no job starts after that; the messages not run get cancelled outcomes, and
+  // process() returns once the running jobs are done. A stop on `stop` ends this call only: the
+  // processor is not cancelled, and the next process() runs everything.
   // REQUIRES: no jobs in flight, not closed, not cancelled (std::logic_error otherwise).
   std::vector<Outcome<Result>> process(std::span<const Message> messages, std::stop_token stop = {}) {
     // FIXME
@@ -142,9 +145,11 @@ class ConcurrentProcessor {
   }
 
   // Submits one job and returns its sequence number (0, 1, 2... in submission order). Blocks
-  // while capacity + workers jobs are in flight. Returns std::nullopt, submitting nothing, when
-  // stop is requested on `stop` first, or the processor is closed or cancelled. A stop requested
-  // later cancels the job if it has not started yet.
+  // while capacity + workers jobs are in flight; each collected outcome frees a place at once.
+  // Returns std::nullopt, submitting nothing (no job, no sequence number), when stop is requested
+  // on `stop` first (a stopped token is refused even when the window has room), or the processor
+  // is closed or cancelled, also while it waits. A stop requested later cancels the job if it has
+  // not started yet.
   [[nodiscard]] std::optional<std::size_t> submit(const Message& message, std::stop_token stop = {}) {
     // FIXME
     (void)message;
@@ -171,6 +176,7 @@ class ConcurrentProcessor {
   }
 
   // No more submissions; collect() returns std::nullopt once everything submitted is collected.
+  // Wakes every waiting submit() (which returns std::nullopt) and collect(). Again: no effect.
   void close() {
     // FIXME
     throw NotImplemented("ConcurrentProcessor::close");
@@ -178,6 +184,7 @@ class ConcurrentProcessor {
 
   // Stops all work: no job starts from now on (jobs already queued get cancelled outcomes),
   // running jobs finish, submissions are refused; collect() still hands out every outcome.
+  // Wakes every waiting submit() (which returns std::nullopt) and collect(). Again: no effect.
   void cancel() {
     // FIXME
     throw NotImplemented("ConcurrentProcessor::cancel");

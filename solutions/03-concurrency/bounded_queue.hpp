@@ -13,8 +13,11 @@
 //   queue.pop();                    // std::nullopt: closed and empty
 //
 // Waiting: push() blocks while the queue is full, pop() while it is empty. close() wakes every
-// waiter. A wait given a std::stop_token also ends when stop is requested on it; the call then
-// returns false (push) or std::nullopt (pop) unless it could complete at that moment.
+// waiter. Every item added (push, try_push) wakes a waiting consumer and every item removed (pop,
+// try_pop) a waiting producer, whatever the queue held before and however many wait. A wait
+// given a std::stop_token also ends when stop is requested on it; the call then returns false
+// (push) or std::nullopt (pop) unless it could complete at that moment (a stopped token does not
+// fail a push that finds room, or a pop that finds an item).
 //
 // Thread-safe: any number of threads may push, pop and close concurrently.
 // Not copyable, not movable (waiting threads hold references to it).

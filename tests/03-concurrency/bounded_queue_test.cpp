@@ -1,24 +1,27 @@
 // Graders of lesson 03, exercise 1: BoundedQueue<T>. BoundedQueue checks what one thread sees
 // (order, capacity, close, try-variants); BoundedQueueWaits checks the blocking calls across
-// threads: who waits, who is woken, and that a stop_token ends a wait. No test sleeps: threads
-// meet through the queue itself, and every wait is bounded (liveness.hpp), so a lost wake-up is a
-// failure, never a hung suite.
+// threads: who waits, who is woken, and that a stop_token ends a wait. Each wake-up test first
+// puts the waiting threads to sleep (seen asleep in /proc), then acts: pop, try_pop, push,
+// try_push, close, a stop request; two sleepers and two actions in turn catch a "someone waits"
+// flag kept instead of a count, and two actions back to back a queue that wakes a reader only
+// when it was empty. QueueContention starts every thread at a latch so that each member is
+// touched by several threads in one run: it is graded again under ThreadSanitizer. No test
+// sleeps, and every wait is bounded (liveness.hpp), so a lost wake-up is a failure, never a hung
+// suite.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
-
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "bounded_queue.hpp"
 #include "liveness.hpp"
@@ -26,70 +29,12 @@
 namespace {
 
 using edi::concurrency::BoundedQueue;
+using edi::concurrency::test::all_asleep;
 using edi::concurrency::test::eventually;
 using edi::concurrency::test::finishes_in_time;
+using edi::concurrency::test::start_waiters;
 using edi::concurrency::test::Tally;
-
-// The scheduling state of a thread of this process ('R' running, 'S' sleeping...), from
-// /proc/self/task/<tid>/stat.
-char thread_state(pid_t tid) {
-  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto paren = line.rfind(')');
-  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
-}
-
-// Waits until the threads `tids` are all asleep (blocked in the queue, as far as the test can
-// tell), so that what the test does next happens while they wait.
-bool all_asleep(const std::vector<pid_t>& tids) {
-  return eventually([&] {
-    return std::all_of(tids.begin(), tids.end(), [](pid_t tid) { return thread_state(tid) == 'S'; });
-  });
-}
-
-pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
-
-// Threads blocked in one queue call each, and what their calls returned. The threads are
-// detached and share ownership of this record, so a thread that never returns (a lost wake-up in
-// a wrong queue) fails the test without hanging it, and touches nothing that was destroyed.
-template <class Result>
-struct Waiters {
-  std::mutex mutex;
-  std::vector<pid_t> tids;      // guarded by mutex
-  std::vector<Result> results;  // guarded by mutex
-  Tally started;
-  Tally finished;
-
-  std::vector<pid_t> thread_ids() {
-    std::lock_guard lock(mutex);
-    return tids;
-  }
-  std::vector<Result> returned() {
-    std::lock_guard lock(mutex);
-    return results;
-  }
-};
-
-// Starts `n` threads that each run `call()` once (`call` must own what it uses).
-template <class Result, class Call>
-void start_waiters(const std::shared_ptr<Waiters<Result>>& waiters, std::size_t n, Call call) {
-  for (std::size_t i = 0; i < n; ++i) {
-    std::thread([waiters, call] {
-      {
-        std::lock_guard lock(waiters->mutex);
-        waiters->tids.push_back(current_tid());
-      }
-      waiters->started.add();
-      Result r = call();
-      {
-        std::lock_guard lock(waiters->mutex);
-        waiters->results.push_back(r);
-      }
-      waiters->finished.add();
-    }).detach();
-  }
-}
+using edi::concurrency::test::Waiters;
 
 // --- BoundedQueue: one thread ----------------------------------------------------------------
 
@@ -297,6 +242,229 @@ TEST(BoundedQueueWaits, StopTokenEndsAWaitingPush) {
   EXPECT_EQ(waiters->returned(), std::vector<bool>{false});
   EXPECT_EQ(queue->pop(), 1);
   EXPECT_EQ(queue->try_pop(), std::nullopt) << "a stopped push added its item";
+}
+
+// try_pop makes room too: a producer asleep on the full queue is woken by it, not only by pop().
+TEST(BoundedQueueWaits, TryPopWakesASleepingProducer) {
+  auto queue = std::make_shared<BoundedQueue<int>>(1);
+  ASSERT_TRUE(queue->push(1));
+  auto waiters = std::make_shared<Waiters<bool>>();
+  start_waiters(waiters, 1, [queue] { return queue->push(2); });
+  ASSERT_TRUE(waiters->started.wait_for_at_least(1));
+  ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+  EXPECT_EQ(queue->try_pop(), 1);
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(1)) << "a producer slept on after try_pop() made room";
+  EXPECT_EQ(waiters->returned(), std::vector<bool>{true});
+  EXPECT_EQ(queue->try_pop(), 2);
+}
+
+// try_push brings an item too: a consumer asleep on the empty queue is woken by it.
+TEST(BoundedQueueWaits, TryPushWakesASleepingConsumer) {
+  auto queue = std::make_shared<BoundedQueue<int>>(2);
+  auto waiters = std::make_shared<Waiters<std::optional<int>>>();
+  start_waiters(waiters, 1, [queue] { return queue->pop(); });
+  ASSERT_TRUE(waiters->started.wait_for_at_least(1));
+  ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+  EXPECT_TRUE(queue->try_push(9));
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(1)) << "a consumer slept on after try_push() brought an item";
+  EXPECT_EQ(waiters->returned(), std::vector<std::optional<int>>{9});
+}
+
+// Two producers asleep on a full queue of 1. Each pop lets one more in: after the first woken
+// producer has pushed, the second pop must still wake the other one (a queue that remembers
+// "someone waits" as a flag, not a count, forgets it once the first sleeper leaves).
+TEST(BoundedQueueWaits, EachPopWakesAnotherSleepingProducer) {
+  auto queue = std::make_shared<BoundedQueue<int>>(1);
+  ASSERT_TRUE(queue->push(0));
+  auto waiters = std::make_shared<Waiters<bool>>();
+  start_waiters(waiters, 1, [queue] { return queue->push(1); });
+  start_waiters(waiters, 1, [queue] { return queue->push(2); });
+  ASSERT_TRUE(waiters->started.wait_for_at_least(2));
+  ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+  EXPECT_EQ(queue->pop(), 0);
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(1)) << "no producer woke after the first pop";
+  const std::optional<int> second = queue->pop();
+  ASSERT_TRUE(second == 1 || second == 2);
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(2)) << "the second sleeping producer was not woken by the second pop";
+  EXPECT_EQ(queue->pop(), *second == 1 ? 2 : 1);
+  EXPECT_EQ(waiters->returned(), (std::vector<bool>{true, true}));
+}
+
+// Two consumers asleep on an empty queue. Each push wakes one, also after the first one has left.
+TEST(BoundedQueueWaits, EachPushWakesAnotherSleepingConsumer) {
+  auto queue = std::make_shared<BoundedQueue<int>>(2);
+  auto waiters = std::make_shared<Waiters<std::optional<int>>>();
+  start_waiters(waiters, 2, [queue] { return queue->pop(); });
+  ASSERT_TRUE(waiters->started.wait_for_at_least(2));
+  ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+  ASSERT_TRUE(queue->push(1));
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(1)) << "no consumer woke after the first push";
+  ASSERT_TRUE(queue->push(2));
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(2)) << "the second sleeping consumer was not woken by the second push";
+  auto got = waiters->returned();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::optional<int>>{1, 2}));
+}
+
+// Two consumers asleep, then two pushes back to back: each push wakes a consumer, whether or not
+// the queue was empty before it. A queue that wakes a reader only when it was empty leaves the
+// second consumer asleep beside an item (and, in a worker pool, a worker idle beside a job). The
+// round counts when neither consumer had taken its item by the time both pushes returned (size()
+// says 2); rounds where the first consumer was quicker prove nothing and are run again.
+TEST(BoundedQueueWaits, BackToBackPushesWakeTwoSleepingConsumers) {
+  bool both_queued = false;
+  for (int round = 0; round < 20 && !both_queued; ++round) {
+    auto queue = std::make_shared<BoundedQueue<int>>(4);
+    auto waiters = std::make_shared<Waiters<std::optional<int>>>();
+    start_waiters(waiters, 2, [queue] { return queue->pop(); });
+    ASSERT_TRUE(waiters->started.wait_for_at_least(2));
+    ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+    ASSERT_TRUE(queue->push(1));
+    ASSERT_TRUE(queue->push(2));
+    both_queued = queue->size() == 2;
+    ASSERT_TRUE(waiters->finished.wait_for_at_least(2))
+        << waiters->finished.count() << " of 2 sleeping consumers woke for 2 items pushed back to back";
+    auto got = waiters->returned();
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<std::optional<int>>{1, 2}));
+  }
+}
+
+// The same for producers: two asleep on a full queue, two pops back to back, both get in.
+TEST(BoundedQueueWaits, BackToBackPopsWakeTwoSleepingProducers) {
+  bool both_free = false;
+  for (int round = 0; round < 20 && !both_free; ++round) {
+    auto queue = std::make_shared<BoundedQueue<int>>(2);
+    ASSERT_TRUE(queue->push(1));
+    ASSERT_TRUE(queue->push(2));
+    auto waiters = std::make_shared<Waiters<bool>>();
+    start_waiters(waiters, 2, [queue] { return queue->push(3); });
+    ASSERT_TRUE(waiters->started.wait_for_at_least(2));
+    ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+    EXPECT_EQ(queue->try_pop(), 1);
+    EXPECT_EQ(queue->try_pop(), 2);
+    both_free = queue->size() == 0;
+    ASSERT_TRUE(waiters->finished.wait_for_at_least(2))
+        << waiters->finished.count() << " of 2 sleeping producers woke for 2 places freed back to back";
+    EXPECT_EQ(waiters->returned(), (std::vector<bool>{true, true}));
+    EXPECT_EQ(queue->size(), 2u);
+  }
+}
+
+// A stopped token ends only a wait: a push that finds room, or a pop that finds an item,
+// completes; one that would have to wait returns at once (false / std::nullopt).
+TEST(BoundedQueueWaits, AStoppedTokenFailsOnlyCallsThatWouldWait) {
+  auto result = finishes_in_time([] {
+    BoundedQueue<int> queue(2);
+    std::stop_source stop;
+    stop.request_stop();
+    std::vector<std::string> wrong;
+    if (!queue.push(1, stop.get_token())) wrong.push_back("push with room refused");
+    if (queue.pop(stop.get_token()) != 1) wrong.push_back("pop of a queued item refused");
+    if (queue.pop(stop.get_token()) != std::nullopt) wrong.push_back("pop on an empty queue returned an item");
+    if (!queue.push(2) || !queue.push(3)) wrong.push_back("push without a token refused");
+    if (queue.push(4, stop.get_token())) wrong.push_back("push on a full queue succeeded");
+    if (queue.size() != 2) wrong.push_back("size is not 2");
+    return wrong;
+  });
+  ASSERT_TRUE(result) << "a call given a stopped token waited: a wait must end when stop is requested";
+  EXPECT_EQ(*result, std::vector<std::string>{});
+}
+
+// --- QueueContention: every member touched by several threads at once (graded under TSan too) --
+
+// A producer (push and try_push), a consumer (pop and try_pop) and an observer (size, closed)
+// start together at a latch; the observer closes the queue once items flow. Nothing is lost, and
+// under ThreadSanitizer any member touched outside the mutex is reported.
+TEST(QueueContention, PushPopObserveAndCloseAtOnce) {
+  auto queue = std::make_shared<BoundedQueue<int>>(3);
+  auto result = finishes_in_time([queue] {
+    std::latch start(3);
+    std::atomic<int> received{0};
+    std::vector<int> pushed, popped;
+    std::size_t largest = 0;
+    bool closed_seen_early = false;
+    {
+      std::jthread producer([&] {
+        start.arrive_and_wait();
+        for (int i = 0;; ++i) {
+          if (i % 3 == 0) {
+            int value = i;
+            if (queue->try_push(std::move(value))) {
+              pushed.push_back(i);
+              continue;
+            }
+            if (queue->closed()) break;
+          }
+          if (!queue->push(i)) break;
+          pushed.push_back(i);
+        }
+      });
+      std::jthread consumer([&] {
+        start.arrive_and_wait();
+        for (int n = 0;; ++n) {
+          std::optional<int> item = n % 4 == 0 ? queue->try_pop() : std::nullopt;
+          if (!item) item = queue->pop();
+          if (!item) break;
+          popped.push_back(*item);
+          received.fetch_add(1, std::memory_order_relaxed);
+        }
+      });
+      std::jthread observer([&] {
+        start.arrive_and_wait();
+        while (received.load(std::memory_order_relaxed) < 200) {
+          largest = std::max(largest, queue->size());
+          if (queue->closed()) closed_seen_early = true;
+        }
+        queue->close();
+        queue->close();
+      });
+    }
+    return std::make_tuple(pushed, popped, largest, closed_seen_early);
+  });
+  ASSERT_TRUE(result) << "the threads did not finish: a lost wake-up at close()?";
+  const auto& [pushed, popped, largest, closed_seen_early] = *result;
+  EXPECT_GE(popped.size(), 200u);
+  EXPECT_EQ(popped, pushed) << "items lost, duplicated or reordered";
+  EXPECT_LE(largest, 3u);
+  EXPECT_FALSE(closed_seen_early);
+}
+
+// Two producers and two consumers hand over items through a queue of 1, all four released by a
+// latch at once: each item arrives exactly once.
+TEST(QueueContention, TwoProducersTwoConsumersOnCapacityOne) {
+  constexpr int kPerProducer = 300;
+  auto queue = std::make_shared<BoundedQueue<int>>(1);
+  auto result = finishes_in_time([queue] {
+    std::latch start(4);
+    std::vector<int> seen(2 * kPerProducer, 0);
+    std::mutex seen_mutex;
+    {
+      std::vector<std::jthread> consumers;
+      for (int c = 0; c < 2; ++c) {
+        consumers.emplace_back([&] {
+          start.arrive_and_wait();
+          while (auto item = queue->pop()) {
+            std::lock_guard lock(seen_mutex);
+            ++seen[static_cast<std::size_t>(*item)];
+          }
+        });
+      }
+      {
+        std::vector<std::jthread> producers;
+        for (int p = 0; p < 2; ++p) {
+          producers.emplace_back([&, p] {
+            start.arrive_and_wait();
+            for (int i = 0; i < kPerProducer; ++i) queue->push(p * kPerProducer + i);
+          });
+        }
+      }
+      queue->close();
+    }
+    return seen;
+  });
+  ASSERT_TRUE(result) << "deadlock or lost wake-up";
+  EXPECT_EQ(std::count(result->begin(), result->end(), 1), 2 * kPerProducer) << "items lost or duplicated";
 }
 
 }  // namespace

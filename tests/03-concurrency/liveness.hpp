@@ -10,21 +10,29 @@
 //   Gate gate;                                  // jobs wait on it until the test opens it
 //   Tally started;                              // jobs count themselves in
 //   ASSERT_TRUE(started.wait_for_at_least(2));  // both workers are inside a job
+//
+//   auto waiters = std::make_shared<Waiters<bool>>();   // threads blocked in one call each
+//   start_waiters(waiters, 2, [queue] { return queue->push(1); });
+//   ASSERT_TRUE(waiters->started.wait_for_at_least(2));
+//   ASSERT_TRUE(all_asleep(waiters->thread_ids()));     // both asleep: now act (pop, close...)
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <type_traits>
-#include <string>
 #include <utility>
+#include <vector>
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -145,6 +153,67 @@ inline std::size_t settled_thread_count() {
   const std::filesystem::path task = "/proc/self/task/" + std::to_string(tid.load());
   eventually([&] { return !std::filesystem::exists(task); });
   return thread_count();
+}
+
+// The scheduling state of a thread of this process ('R' running, 'S' sleeping...), from
+// /proc/self/task/<tid>/stat.
+inline char thread_state(pid_t tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
+}
+
+// Waits until the threads `tids` are all asleep (blocked in the call under test, as far as the
+// test can tell), so that what the test does next happens while they wait.
+inline bool all_asleep(const std::vector<pid_t>& tids) {
+  return eventually([&] {
+    return std::all_of(tids.begin(), tids.end(), [](pid_t tid) { return thread_state(tid) == 'S'; });
+  });
+}
+
+inline pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+// Threads blocked in one call each, and what their calls returned. The threads are detached and
+// share ownership of this record, so a thread that never returns (a lost wake-up) fails the test
+// without hanging it, and touches nothing that was destroyed.
+template <class Result>
+struct Waiters {
+  std::mutex mutex;
+  std::vector<pid_t> tids;      // guarded by mutex
+  std::vector<Result> results;  // guarded by mutex
+  Tally started;
+  Tally finished;
+
+  std::vector<pid_t> thread_ids() {
+    std::lock_guard lock(mutex);
+    return tids;
+  }
+  std::vector<Result> returned() {
+    std::lock_guard lock(mutex);
+    return results;
+  }
+};
+
+// Starts `n` threads that each run `call()` once (`call` must own what it uses).
+template <class Result, class Call>
+void start_waiters(const std::shared_ptr<Waiters<Result>>& waiters, std::size_t n, Call call) {
+  for (std::size_t i = 0; i < n; ++i) {
+    std::thread([waiters, call] {
+      {
+        std::lock_guard lock(waiters->mutex);
+        waiters->tids.push_back(current_tid());
+      }
+      waiters->started.add();
+      Result r = call();
+      {
+        std::lock_guard lock(waiters->mutex);
+        waiters->results.push_back(r);
+      }
+      waiters->finished.add();
+    }).detach();
+  }
 }
 
 }  // namespace edi::concurrency::test

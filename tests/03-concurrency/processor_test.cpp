@@ -7,6 +7,13 @@
 //   ProcessorBackpressure at most capacity + workers jobs in flight: a producer waits
 //   ProcessorFailures     an exception fails only its job; stop and cancel() end work promptly
 //   ProcessorShutdown     the workers are threads of the process, and none outlives it
+//   ProcessorContention   submitter, collector and an observer (accessors, close, cancel) start
+//                         at a latch: graded again under ThreadSanitizer
+//
+// Lost wake-ups are tested by first putting a submitter or collector to sleep (seen asleep in
+// /proc), then acting: collect one outcome, close(), cancel(). Occupancy (a window that wakes its
+// writer or reader only once it is empty) is graded by what must have started or returned, never
+// by time.
 //
 // Deterministic: nothing sleeps and nothing is timed. Jobs meet through latches, gates and
 // counters; every wait is bounded (liveness.hpp) so that a deadlock fails a test instead of
@@ -17,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <latch>
 #include <memory>
 #include <optional>
@@ -24,6 +32,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "concurrent_processor.hpp"
@@ -37,10 +46,13 @@ using edi::concurrency::ConcurrentProcessor;
 using edi::concurrency::JobStatus;
 using edi::concurrency::Message;
 using edi::concurrency::Outcome;
+using edi::concurrency::test::all_asleep;
 using edi::concurrency::test::eventually;
 using edi::concurrency::test::finishes_in_time;
 using edi::concurrency::test::Gate;
+using edi::concurrency::test::start_waiters;
 using edi::concurrency::test::Tally;
+using edi::concurrency::test::Waiters;
 using edi::concurrency::test::settled_thread_count;
 using edi::concurrency::test::thread_count;
 
@@ -224,6 +236,116 @@ TEST(ProcessorResults, RejectsZeroWorkersOrCapacity) {
   EXPECT_THROW(Processor([](const Message&) { return std::uint64_t{1}; }, 4, 0), std::invalid_argument);
 }
 
+// The end of a stream is not the end of its outcomes: jobs submitted before close() are all
+// collected, in order, and only then does collect() return std::nullopt. Closing twice is harmless.
+TEST(ProcessorResults, CollectDrainsEverythingSubmittedBeforeClose) {
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 2, 3);
+  auto processor = owner.shared();
+  auto messages = numbered(5);
+  for (std::size_t i = 0; i < 5; ++i) ASSERT_EQ(processor->try_submit((*messages)[i]), i);
+  processor->close();
+  processor->close();
+  EXPECT_FALSE(processor->try_submit((*messages)[0]).has_value()) << "try_submit() accepted a job after close()";
+  EXPECT_FALSE(processor->submit((*messages)[0]).has_value()) << "submit() accepted a job after close()";
+  auto collected = finishes_in_time([processor] {
+    std::vector<std::size_t> sequences;
+    while (auto o = processor->collect()) sequences.push_back(o->ok() && o->value == expected_value(o->sequence) ? o->sequence : 999);
+    sequences.push_back(processor->collect().has_value() ? 1000 : 1001);  // still the end
+    return sequences;
+  });
+  ASSERT_TRUE(collected) << "collect() did not return the jobs submitted before close(), or never reported the end";
+  EXPECT_EQ(*collected, (std::vector<std::size_t>{0, 1, 2, 3, 4, 1001}));
+}
+
+// A collector asleep with nothing in flight is woken by close() and by cancel(): the stream ended.
+TEST(ProcessorResults, CloseAndCancelEndASleepingCollect) {
+  for (const bool cancel : {false, true}) {
+    OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 1, 1);
+    auto processor = owner.shared();
+    auto waiters = std::make_shared<Waiters<bool>>();
+    start_waiters(waiters, 1, [processor] { return processor->collect().has_value(); });
+    ASSERT_TRUE(waiters->started.wait_for_at_least(1));
+    ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+    EXPECT_EQ(waiters->finished.count(), 0u) << "collect() returned with nothing submitted and the stream open";
+    if (cancel) {
+      processor->cancel();
+    } else {
+      processor->close();
+    }
+    ASSERT_TRUE(waiters->finished.wait_for_at_least(1))
+        << "a collect() asleep with nothing in flight kept sleeping after " << (cancel ? "cancel()" : "close()");
+    EXPECT_EQ(waiters->returned(), std::vector<bool>{false});
+  }
+}
+
+// A process() that was stopped leaves the processor as it found it: nothing in flight, not
+// cancelled, and the next process(), submit and collect run everything.
+TEST(ProcessorResults, AStoppedProcessLeavesTheProcessorUsable) {
+  auto stop = std::make_shared<std::stop_source>();
+  OwnedProcessor owner(
+      [stop](const Message& m) {
+        if (m.index == 10) stop->request_stop();
+        return expected_value(m.index);
+      },
+      2, 2);
+  auto processor = owner.shared();
+  const auto first = finishes_in_time([processor, stop] { return processor->process(*numbered(500), stop->get_token()); });
+  ASSERT_TRUE(first) << "process() did not return after its stop request";
+  ASSERT_EQ(first->size(), 500u);
+  EXPECT_EQ(first->back().status, JobStatus::cancelled);
+  EXPECT_EQ(processor->in_flight(), 0u) << "a stopped process() left jobs in flight";
+  const auto second = finishes_in_time([processor] { return processor->process(*numbered(300)); });
+  ASSERT_TRUE(second) << "deadlock";
+  ASSERT_EQ(second->size(), 300u);
+  std::size_t not_ok = 0;
+  for (std::size_t i = 0; i < 300; ++i) not_ok += (*second)[i].ok() && (*second)[i].value == expected_value(i) ? 0 : 1;
+  EXPECT_EQ(not_ok, 0u) << "the stop request of an earlier process() cancelled jobs of a later one";
+  ASSERT_TRUE(processor->try_submit((*numbered(1))[0]).has_value()) << "the processor refuses jobs after a stopped process()";
+  const auto o = finishes_in_time([processor] { return processor->collect(); });
+  ASSERT_TRUE(o && *o);
+  EXPECT_TRUE((*o)->ok());
+}
+
+// process() requires a processor with nothing in flight that is neither closed nor cancelled,
+// and says so with std::logic_error instead of mixing in outcomes that are not its own.
+TEST(ProcessorResults, ProcessRefusesJobsInFlightClosedOrCancelled) {
+  const auto work = [](const Message& m) { return expected_value(m.index); };
+  const auto messages = numbered(2);
+  // true when process() threw std::logic_error; std::nullopt when it did not return.
+  const auto refused = [messages](const std::shared_ptr<Processor>& processor) {
+    return finishes_in_time([processor, messages] {
+      try {
+        (void)processor->process(*messages);
+      } catch (const std::logic_error&) {
+        return true;
+      }
+      return false;
+    });
+  };
+  {
+    OwnedProcessor owner(work, 1, 2);
+    auto processor = owner.shared();
+    ASSERT_TRUE(processor->try_submit((*messages)[1]).has_value());
+    EXPECT_EQ(refused(processor), std::optional<bool>{true}) << "process() with a submitted job not collected";
+    const auto o = finishes_in_time([processor] { return processor->collect(); });
+    ASSERT_TRUE(o && *o);
+    EXPECT_EQ((*o)->sequence, 0u);
+    EXPECT_EQ((*o)->value, expected_value(1));
+    EXPECT_EQ(refused(processor), std::optional<bool>{false}) << "process() once the job was collected";
+  }
+  for (const bool cancel : {false, true}) {
+    OwnedProcessor owner(work, 1, 2);
+    auto processor = owner.shared();
+    if (cancel) {
+      processor->cancel();
+      processor->cancel();
+    } else {
+      processor->close();
+    }
+    EXPECT_EQ(refused(processor), std::optional<bool>{true}) << "process() after " << (cancel ? "cancel()" : "close()");
+  }
+}
+
 // --- ProcessorLiveness ---------------------------------------------------------------------------
 
 // The Go original's bug: it queued every job before reading any result, so as soon as there were
@@ -402,6 +524,60 @@ TEST(ProcessorBackpressure, ProcessKeepsAtMostCapacityPlusWorkersInFlight) {
   EXPECT_EQ(shared->ahead.load(), 0u) << "jobs started more than capacity + workers ahead of an unfinished one";
 }
 
+// A submitter asleep on a full window goes on as soon as one outcome is collected: one place is
+// free, whatever the rest of the window holds (a window that wakes its writer only once it is
+// empty idles the workers while the producer sleeps).
+TEST(ProcessorBackpressure, OneCollectLetsASleepingSubmitterIn) {
+  constexpr std::size_t kWorkers = 1;
+  constexpr std::size_t kCapacity = 2;
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, kWorkers, kCapacity);
+  auto processor = owner.shared();
+  auto messages = numbered(4);
+  for (std::size_t i = 0; i < kWorkers + kCapacity; ++i) ASSERT_TRUE(processor->try_submit((*messages)[i]));
+  auto waiters = std::make_shared<Waiters<std::optional<std::size_t>>>();
+  start_waiters(waiters, 1, [processor, messages] { return processor->submit((*messages)[3]); });
+  ASSERT_TRUE(waiters->started.wait_for_at_least(1));
+  ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+  EXPECT_EQ(waiters->finished.count(), 0u) << "submit() returned while the window was full";
+  const auto first = finishes_in_time([processor] { return processor->collect(); });
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->sequence, 0u);
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(1))
+      << "the submitter slept on after a collect() freed a place (2 outcomes still uncollected)";
+  EXPECT_EQ(waiters->returned(), (std::vector<std::optional<std::size_t>>{3}));
+  EXPECT_EQ(processor->in_flight(), kWorkers + kCapacity);
+  const auto rest = finishes_in_time([processor] {
+    std::vector<std::size_t> sequences;
+    for (int i = 0; i < 3; ++i) sequences.push_back(processor->collect().value().sequence);
+    return sequences;
+  });
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(*rest, (std::vector<std::size_t>{1, 2, 3}));
+}
+
+// process() keeps the workers busy: when the window is full it waits for the oldest jobs only,
+// never for the whole window. Job window - 1 (the newest of the first window) runs until job
+// window has started, which happens only if process() collected the older jobs and submitted
+// again while job window - 1 was still running.
+TEST(ProcessorBackpressure, ProcessDoesNotWaitForTheWholeWindow) {
+  constexpr std::size_t kWorkers = 2;
+  constexpr std::size_t kCapacity = 2;
+  constexpr std::size_t kWindow = kWorkers + kCapacity;
+  auto next_window_started = std::make_shared<Gate>();
+  auto waited_in_vain = std::make_shared<std::atomic<bool>>(false);
+  auto work = [next_window_started, waited_in_vain](const Message& m) {
+    if (m.index == kWindow) next_window_started->open();
+    if (m.index == kWindow - 1 && !next_window_started->wait()) waited_in_vain->store(true);
+    return expected_value(m.index);
+  };
+  const auto outcomes = process_in_time(kWorkers, kCapacity, work, numbered(3 * kWindow));
+  ASSERT_TRUE(outcomes) << "deadlock";
+  EXPECT_EQ(outcomes->size(), 3 * kWindow);
+  EXPECT_FALSE(waited_in_vain->load())
+      << "job " << kWindow << " never started while job " << kWindow - 1
+      << " ran: process() waited for the whole window before submitting again";
+}
+
 // --- ProcessorFailures ---------------------------------------------------------------------------
 
 // Every seventh job throws: those outcomes are failed with the exception's message, all others
@@ -565,6 +741,162 @@ TEST(ProcessorFailures, StopTokenEndsWaitingSubmitAndCollect) {
   }
 }
 
+// Exceptions of every kind: a std::exception subclass (the message is its what()), a type of the
+// program's own derived from std::exception, and things that are no std::exception at all (a
+// std::string, a C string, a struct). Each fails its own job only; the next job is fine.
+TEST(ProcessorFailures, ExceptionsOfAnyTypeFailTheirJob) {
+  struct Rejected : std::exception {
+    const char* what() const noexcept override { return "rejected by the partner"; }
+  };
+  struct NotAnException {
+    int code = 7;
+  };
+  OwnedProcessor owner(
+      [](const Message& m) -> std::uint64_t {
+        switch (m.index % 7) {
+          case 0: throw std::out_of_range("index " + std::to_string(m.index) + " out of range");
+          case 1: throw Rejected();
+          case 2: throw std::string("a string");
+          case 3: throw "a C string";
+          case 4: throw NotAnException();
+          case 5: throw std::logic_error("logic " + std::to_string(m.index));
+          default: return expected_value(m.index);
+        }
+      },
+      2, 2);
+  auto processor = owner.shared();
+  const auto expected_error = [](std::size_t i) -> std::string {
+    switch (i % 7) {
+      case 0: return "index " + std::to_string(i) + " out of range";
+      case 1: return "rejected by the partner";
+      case 5: return "logic " + std::to_string(i);
+      case 6: return "";
+      default: return "unknown exception";
+    }
+  };
+  const auto messages = numbered(70);
+  const auto outcomes = finishes_in_time([processor, messages] { return processor->process(*messages); });
+  ASSERT_TRUE(outcomes) << "deadlock";
+  ASSERT_EQ(outcomes->size(), 70u);
+  for (std::size_t i = 0; i < 70; ++i) {
+    const auto& o = (*outcomes)[i];
+    if (i % 7 == 6) {
+      EXPECT_TRUE(o.ok() && o.value == expected_value(i) && o.error.empty()) << "job " << i << " should be fine";
+    } else {
+      EXPECT_EQ(o.status, JobStatus::failed) << "job " << i;
+      EXPECT_FALSE(o.value.has_value()) << "job " << i;
+      EXPECT_EQ(o.error, expected_error(i)) << "job " << i;
+    }
+  }
+  // The same through submit and collect.
+  const auto streamed = finishes_in_time([processor, messages] {
+    std::vector<std::string> errors;
+    for (std::size_t i = 0; i < 7; ++i) {
+      if (!processor->submit((*messages)[i])) break;
+      errors.push_back(processor->collect().value().error);
+    }
+    return errors;
+  });
+  ASSERT_TRUE(streamed) << "deadlock";
+  ASSERT_EQ(streamed->size(), 7u);
+  for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ((*streamed)[i], expected_error(i)) << "job " << i;
+}
+
+// A token already stopped refuses the job even when the window has room: submit() returns
+// std::nullopt and submits nothing (no job, no sequence number, nothing to collect).
+TEST(ProcessorFailures, AStoppedTokenSubmitsNothingEvenWithRoom) {
+  auto runs = std::make_shared<std::atomic<std::size_t>>(0);
+  OwnedProcessor owner(
+      [runs](const Message& m) {
+        runs->fetch_add(1);
+        return expected_value(m.index);
+      },
+      2, 4);
+  auto processor = owner.shared();
+  auto messages = numbered(3);
+  std::stop_source stop;
+  stop.request_stop();
+  const auto refused = finishes_in_time([processor, messages, token = stop.get_token()] {
+    return processor->submit((*messages)[0], token).has_value();
+  });
+  ASSERT_TRUE(refused) << "submit() with a stopped token waited";
+  EXPECT_FALSE(*refused) << "submit() accepted a job with a stopped token";
+  EXPECT_EQ(processor->in_flight(), 0u) << "a refused submit left a job in flight";
+  EXPECT_EQ(processor->try_submit((*messages)[1]), std::optional<std::size_t>{0})
+      << "the refused submit took a sequence number";
+  const auto o = finishes_in_time([processor] { return processor->collect(); });
+  ASSERT_TRUE(o && *o);
+  EXPECT_EQ((*o)->sequence, 0u);
+  EXPECT_EQ((*o)->value, expected_value(1)) << "the first outcome belongs to the refused job";
+  EXPECT_EQ(runs->load(), 1u);
+}
+
+// A stop requested on a submit()'s token after it returned cancels that job if no worker has
+// started it yet; jobs submitted with other tokens are untouched.
+TEST(ProcessorFailures, AStopAfterSubmitCancelsTheQueuedJob) {
+  GatedWork gated;
+  OwnedProcessor owner(gated.work(), 1, 3);
+  auto processor = owner.shared();
+  OpenOnExit open_on_exit{gated.gate};
+  auto messages = numbered(3);
+  std::stop_source stop;
+  ASSERT_EQ(processor->submit((*messages)[0]), std::optional<std::size_t>{0});
+  ASSERT_TRUE(gated.started->wait_for_at_least(1));  // the only worker is held inside job 0
+  ASSERT_EQ(processor->submit((*messages)[1], stop.get_token()), std::optional<std::size_t>{1});
+  ASSERT_EQ(processor->submit((*messages)[2]), std::optional<std::size_t>{2});
+  stop.request_stop();
+  gated.gate->open();
+  const auto statuses = finishes_in_time([processor] {
+    std::vector<JobStatus> s;
+    for (int i = 0; i < 3; ++i) s.push_back(processor->collect().value().status);
+    return s;
+  });
+  ASSERT_TRUE(statuses) << "deadlock";
+  EXPECT_EQ(*statuses, (std::vector<JobStatus>{JobStatus::ok, JobStatus::cancelled, JobStatus::ok}))
+      << "the stop request on job 1's token did not cancel it, or cancelled another job";
+  EXPECT_EQ(gated.started->count(), 2u);
+}
+
+// A submitter first put to sleep on a full window, then cancel() or close(): it wakes and is
+// refused. The jobs already in the window are still handed out (queued ones cancelled by
+// cancel(), all run after close()), then collect() reports the end.
+TEST(ProcessorFailures, CancelAndCloseWakeASleepingSubmitter) {
+  constexpr std::size_t kWorkers = 2;
+  constexpr std::size_t kCapacity = 2;
+  for (const bool cancel : {true, false}) {
+    GatedWork gated;
+    OwnedProcessor owner(gated.work(), kWorkers, kCapacity);
+    auto processor = owner.shared();
+    OpenOnExit open_on_exit{gated.gate};
+    auto messages = numbered(kWorkers + kCapacity + 1);
+    for (std::size_t i = 0; i < kWorkers + kCapacity; ++i) ASSERT_TRUE(processor->try_submit((*messages)[i]));
+    ASSERT_TRUE(gated.started->wait_for_at_least(kWorkers));
+    auto waiters = std::make_shared<Waiters<bool>>();
+    start_waiters(waiters, 1, [processor, messages] { return processor->submit(messages->back()).has_value(); });
+    ASSERT_TRUE(waiters->started.wait_for_at_least(1));
+    ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+    EXPECT_EQ(waiters->finished.count(), 0u) << "submit() returned while the window was full";
+    if (cancel) {
+      processor->cancel();
+    } else {
+      processor->close();
+    }
+    ASSERT_TRUE(waiters->finished.wait_for_at_least(1))
+        << "a submitter asleep on the full window kept sleeping after " << (cancel ? "cancel()" : "close()");
+    EXPECT_EQ(waiters->returned(), std::vector<bool>{false}) << "submit() accepted a job after " << (cancel ? "cancel()" : "close()");
+    gated.gate->open();
+    const auto statuses = finishes_in_time([processor] {
+      std::vector<JobStatus> s;
+      while (auto o = processor->collect()) s.push_back(o->status);
+      return s;
+    });
+    ASSERT_TRUE(statuses) << "collect() did not end";
+    const auto expected = cancel ? std::vector<JobStatus>{JobStatus::ok, JobStatus::ok, JobStatus::cancelled, JobStatus::cancelled}
+                                 : std::vector<JobStatus>(kWorkers + kCapacity, JobStatus::ok);
+    EXPECT_EQ(*statuses, expected);
+  }
+}
+
 // --- ProcessorShutdown ---------------------------------------------------------------------------
 
 // The workers are threads of this process, started by the constructor.
@@ -622,6 +954,138 @@ TEST(ProcessorShutdown, DestructorReturnsWithJobsInFlight) {
   EXPECT_EQ(*done, 52u);
   EXPECT_TRUE(eventually([&] { return thread_count() == before; }))
       << thread_count() - before << " threads are still alive after the processor was destroyed";
+}
+
+// --- ProcessorContention: shared state touched by several threads at once (graded under TSan) --
+
+// A submitter, a collector and an observer start together at a latch; the observer reads the
+// accessors while jobs flow, then closes the stream. Every submitted job is collected once, in
+// order. Under ThreadSanitizer, any member touched outside the processor's mutex is reported.
+TEST(ProcessorContention, SubmitCollectObserveAndCloseAtOnce) {
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 2, 2);
+  auto processor = owner.shared();
+  auto messages = numbered(64);
+  auto result = finishes_in_time([processor, messages] {
+    std::latch start(3);
+    std::atomic<std::size_t> collected{0};
+    std::size_t submitted = 0;
+    std::size_t wrong = 0;
+    std::size_t largest = 0;
+    {
+      std::jthread submitter([&] {
+        start.arrive_and_wait();
+        for (std::size_t i = 0;; ++i) {
+          const Message& m = (*messages)[submitted % messages->size()];
+          const auto sequence = i % 2 == 0 ? processor->try_submit(m) : processor->submit(m);
+          if (sequence) {
+            ++submitted;
+          } else if (i % 2 == 1) {
+            break;  // submit() refuses only once the stream is closed
+          }
+        }
+      });
+      std::jthread collector([&] {
+        start.arrive_and_wait();
+        for (std::size_t n = 0;; ++n) {
+          auto o = processor->collect();
+          if (!o) break;
+          if (o->sequence != n || !o->ok() || o->value != expected_value(n % messages->size())) ++wrong;
+          collected.fetch_add(1, std::memory_order_relaxed);
+        }
+      });
+      std::jthread observer([&] {
+        start.arrive_and_wait();
+        while (collected.load(std::memory_order_relaxed) < 200) {
+          largest = std::max(largest, processor->in_flight());
+          if (processor->workers() != 2 || processor->capacity() != 2) ++wrong;
+        }
+        processor->close();
+      });
+    }
+    return std::make_tuple(submitted, collected.load(), wrong, largest);
+  });
+  ASSERT_TRUE(result) << "the threads did not finish: a lost wake-up at close()?";
+  const auto& [submitted, collected, wrong, largest] = *result;
+  EXPECT_GE(collected, 200u);
+  EXPECT_EQ(collected, submitted) << "every submitted job is collected exactly once";
+  EXPECT_EQ(wrong, 0u) << "outcomes out of order or wrong, or accessors that changed";
+  EXPECT_LE(largest, 4u);
+  EXPECT_EQ(processor->in_flight(), 0u);
+}
+
+// The same with cancel() in the middle of the stream: submissions stop, every job submitted is
+// still collected (ok or cancelled, in order), then collect() ends.
+TEST(ProcessorContention, CancelWhileSubmittingAndCollecting) {
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 2, 3);
+  auto processor = owner.shared();
+  auto messages = numbered(64);
+  auto result = finishes_in_time([processor, messages] {
+    std::latch start(3);
+    std::atomic<std::size_t> collected{0};
+    std::size_t submitted = 0;
+    std::size_t wrong = 0;
+    {
+      std::jthread submitter([&] {
+        start.arrive_and_wait();
+        for (std::size_t i = 0; processor->submit((*messages)[i % messages->size()]); ++i) ++submitted;
+      });
+      std::jthread collector([&] {
+        start.arrive_and_wait();
+        for (std::size_t n = 0;; ++n) {
+          auto o = processor->collect();
+          if (!o) break;
+          const bool fine = o->ok() ? o->value == expected_value(n % messages->size())
+                                    : o->status == JobStatus::cancelled && o->error == "cancelled";
+          if (o->sequence != n || !fine) ++wrong;
+          collected.fetch_add(1, std::memory_order_relaxed);
+        }
+      });
+      std::jthread canceller([&] {
+        start.arrive_and_wait();
+        while (collected.load(std::memory_order_relaxed) < 100) (void)processor->in_flight();
+        processor->cancel();
+      });
+    }
+    return std::make_tuple(submitted, collected.load(), wrong);
+  });
+  ASSERT_TRUE(result) << "the threads did not finish after cancel()";
+  const auto& [submitted, collected, wrong] = *result;
+  EXPECT_GE(collected, 100u);
+  EXPECT_EQ(collected, submitted);
+  EXPECT_EQ(wrong, 0u);
+}
+
+// process() on one thread while another reads in_flight(), workers() and capacity() (metrics
+// read during a run): the reads are safe and never see more than the window.
+TEST(ProcessorContention, AccessorsReadDuringProcess) {
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 2, 2);
+  auto processor = owner.shared();
+  auto messages = numbered(600);
+  auto result = finishes_in_time([processor, messages] {
+    std::latch start(2);
+    std::atomic<bool> done{false};
+    std::size_t largest = 0;
+    std::size_t reads = 0;
+    std::size_t outcomes = 0;
+    {
+      std::jthread reader([&] {
+        start.arrive_and_wait();
+        while (!done.load()) {
+          largest = std::max(largest, processor->in_flight());
+          reads += processor->workers() + processor->capacity() == 4 ? 1 : 0;
+        }
+      });
+      start.arrive_and_wait();
+      outcomes = processor->process(*messages).size();
+      done = true;
+    }
+    return std::make_tuple(outcomes, largest, reads);
+  });
+  ASSERT_TRUE(result) << "deadlock";
+  const auto& [outcomes, largest, reads] = *result;
+  EXPECT_EQ(outcomes, 600u);
+  EXPECT_LE(largest, 4u);
+  EXPECT_GT(reads, 0u);
 }
 
 }  // namespace
