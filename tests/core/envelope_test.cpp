@@ -89,6 +89,24 @@ TEST(EnvelopeFindings, OddTag) {  // a two-letter tag, after another segment on 
             (std::vector<Found>{{"odd-tag", 3, 9, kError}}));
 }
 
+// A control byte in a tag is written \xNN in the message: one printable line whatever the input.
+TEST(EnvelopeFindings, ControlBytesInATagAreEscaped) {
+  const Structure s = analyze(lines({kUnb, kUnh, std::string("B\0G\x1b\x7fM+220'", 11), "UNT+3+1'", kUnz}));
+  ASSERT_EQ(s.findings.size(), 1u);
+  EXPECT_EQ(s.findings[0].code, "odd-tag");
+  EXPECT_EQ(s.findings[0].message,
+            "segment tag 'B\\x00G\\x1B\\x7FM' is not three upper-case letters or digits starting with a letter: "
+            "expected a tag such as 'NAD'");
+}
+
+// A tag longer than Tag::kCapacity is an odd tag, shown cut with "...".
+TEST(EnvelopeFindings, LongTagIsOdd) {
+  const Structure s = analyze(lines({kUnb, kUnh, "ABCDEFGHIJKLMNOPQRSTUVWXYZ+1'", "UNT+3+1'", kUnz}));
+  ASSERT_EQ(s.findings.size(), 1u);
+  EXPECT_EQ(s.findings[0].code, "odd-tag");
+  EXPECT_NE(s.findings[0].message.find("'ABCDEFGHIJKLMNOP'..."), std::string::npos) << s.findings[0].message;
+}
+
 TEST(EnvelopeFindings, HardWrappedTag) {  // a line break inside a tag: one warning, at the segment
   EXPECT_EQ(found(lines({kUnb, kUnh, "BG", "M+220'DT", "M+137:20261127:102'", "UNT+4+1'", kUnz})),
             (std::vector<Found>{{"hard-wrapped", 3, 1, kWarning}}));

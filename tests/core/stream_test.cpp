@@ -131,6 +131,54 @@ TEST(StreamReader, ChunkSizeHasAFloor) {
   EXPECT_EQ(reader.peak_buffer_bytes(), 4096u);
 }
 
+// White space before the first segment, or between two, is not part of a segment: however much of
+// it there is (many times the reader's limit here), it never counts toward the limit, and the
+// buffer stays at its chunk size. (edi_tool_test.py runs the case as met: 16 MiB of blank lines
+// before a valid interchange, against the default limit.)
+TEST(StreamReader, BlankLinesOfAnyLengthAreNotASegment) {
+  const auto blanks = [](std::size_t size) {
+    std::string b;
+    while (b.size() < size) b += "\r\n \t\n";
+    return b;
+  };
+  const std::string interchange = "UNB+UNOC:3+A+B+1'\nUNH+1+ORDERS:D:96A:UN'\nUNT+2+1'\nUNZ+1+1'\n";
+  const std::string many = blanks(1 << 20);
+  const std::string before = many + interchange;
+  const std::string between = "UNB+UNOC:3+A+B+1'" + many + "UNH+1+ORDERS:D:96A:UN'\nUNT+2+1'\nUNZ+1+1'\n";
+  const std::string bom_then_blanks = "\xEF\xBB\xBF" + many + interchange;
+  for (const std::string* input : {&before, &between, &bom_then_blanks}) {
+    for (const std::size_t max_read : {std::size_t{1000}, std::size_t{1} << 20}) {
+      SCOPED_TRACE(testing::Message() << "input " << (input - &before) << ", max_read " << max_read);
+      MemorySource source(*input, max_read);
+      StreamReader reader(source, {.chunk_size = 4096, .max_segment_size = 16 * 1024});
+      const TokenRun run = drain(reader, input->size());
+      ASSERT_EQ(run.result, Errc::end_of_input);
+      ASSERT_EQ(run.segments.size(), 4u);
+      EXPECT_EQ(run.segments[3].offset, input->size() - std::string_view("UNZ+1+1'\n").size());
+      EXPECT_EQ(reader.peak_buffer_bytes(), 4096u);
+      EXPECT_EQ(reader.state().leading_junk, 0u);
+      EXPECT_EQ(reader.state().bom, input == &bom_then_blanks);
+    }
+  }
+}
+
+// Blank lines consumed across reads do not change what follows them: a BOM after white space is
+// junk, as for the in-memory Tokenizer, whatever the reads.
+TEST(StreamReader, BlankStartAcrossReadsMatchesTheTokenizer) {
+  const std::string input = "\n\r\n  \xEF\xBB\xBFUNB+UNOC:3+A+B+1'UNZ+0+1'";
+  Tokenizer whole(input);
+  const TokenRun memory = drain(whole, input.size());
+  ASSERT_EQ(memory.result, Errc::end_of_input);
+  for (std::size_t max_read = 1; max_read <= input.size(); ++max_read) {
+    SCOPED_TRACE(max_read);
+    MemorySource source(input, max_read);
+    StreamReader reader(source);
+    expect_same_run(drain(reader, input.size()), memory);
+    EXPECT_EQ(reader.state().leading_junk, whole.state().leading_junk);
+    EXPECT_EQ(reader.state().bom, whole.state().bom);
+  }
+}
+
 // A segment longer than max_segment_size: Errc::segment_too_long at its first byte, after the
 // segments before it were returned; a segment that just fits is read.
 TEST(StreamReader, SegmentTooLong) {
