@@ -36,19 +36,21 @@ build/%/build.ninja:
 
 configure: $(BUILD)/build.ninja
 
-# SANITIZE=thread grades under ThreadSanitizer (the counterpart of `go test -race`), SANITIZE=address
-# under ASan+UBSan: the same graders, in build/tsan or build/asan, without the performance panel.
+# make check grades each lesson's THREAD_GRADERS under ThreadSanitizer and ADDRESS_GRADERS under
+# ASan+UBSan as graded parts ("race-free", "memory-safe"). SANITIZE=off skips those parts (a
+# partial grade); SANITIZE=thread|address grades every test under that sanitizer (build/tsan,
+# build/asan), without the performance panel.
 SANITIZE_PRESET := $(if $(filter thread,$(SANITIZE)),tsan,$(if $(filter address,$(SANITIZE)),asan,))
+GRADE_SANITIZE := $(if $(filter off,$(SANITIZE)),off,auto)
 
 check:
 	@$(SETUP) build
-ifeq ($(SANITIZE),)
+ifeq ($(filter-out off,$(SANITIZE)),)
 	@$(MAKE) --no-print-directory configure
-	@$(PYTHON) tools/grade/grade.py --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)"
+	@$(PYTHON) tools/grade/grade.py --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)" --sanitize $(GRADE_SANITIZE)
 else ifeq ($(SANITIZE_PRESET),)
-	@echo "SANITIZE is 'thread' or 'address', not '$(SANITIZE)'" >&2; exit 2
+	@echo "SANITIZE is 'off', 'thread' or 'address', not '$(SANITIZE)'" >&2; exit 2
 else
-	@$(SETUP) test
 	@$(MAKE) --no-print-directory build/$(SANITIZE_PRESET)/build.ninja
 	@$(PYTHON) tools/grade/grade.py --build build/$(SANITIZE_PRESET) --lesson "$(LESSON)" --impl "$(IMPL)" --perf off
 endif

@@ -233,5 +233,6 @@ function(edi_write_lesson_manifest)
     set(profile "false")
   endif()
   file(WRITE "${CMAKE_BINARY_DIR}/lessons.json"
-       "{\"sanitize\": ${sanitize}, \"profile\": ${profile}, \"lessons\": [\n  ${joined}\n]}\n")
+       "{\"sanitize\": ${sanitize}, \"profile\": ${profile}, \"exercises_root\": \"${EDI_EXERCISES_ROOT}\",
+\"lessons\": [\n  ${joined}\n]}\n")
 endfunction()

@@ -8,16 +8,17 @@
   stubs          every graded test fails on the stubs of exercises/, cleanly ("not implemented
                  yet" or a failed assertion, never a crash or a hang), except the tests a lesson
                  marks as passing on the stub by design (STUB_PASSES)
-  mutants        every mutant (tests/NN-topic/mutants/*.mutant) is caught by at least one grader,
-                 and every lesson has at least three
+  mutants        every mutant (tests/NN-topic/mutants/*.mutant) is caught by at least one grader
+                 or by the lesson's graded sanitizer part, and every lesson has at least three
   lessons        every lesson ships its text, hints (three or more per exercise) and demo, and its
                  exercise and solution folders hold the same files
   demos          every demo runs against the reference, and against the stubs says so plainly
   benchmarks     every benchmark binary smoke-runs; the reference's benchmarks report no error
   asan, tsan     the core tests (ASan+UBSan) and the solutions' graders (ASan+UBSan, TSan) pass
   profile        `make profile` writes its reports for every lesson with a workload
-  grader         the grader reports a hang, a crash, a compile error and an edited harness
-  harness        the harness checksum is current
+  grader         the grader reports a hang, a crash, a compile error and an edited harness, and
+                 each cheat of docs/grading.md's threat model earns nothing
+  harness        the harness checksum, the graded test lists and the provided files are current
 
 Environment: EDIFACT_CORPUS (the real-world corpus for the conformance test), SELFTEST_SKIP
 (comma-separated steps to skip, for local iteration; CI skips nothing).
@@ -162,8 +163,42 @@ def stubs_fail():
     return f"{t['total'] - t['passed']}/{t['total']} graded tests fail on the stubs; {by_design} pass by design"
 
 
+def sanitizer_part_catches(lesson, mutants):
+    """Builds `mutants` of a lesson in the sanitizer builds of its graded parts and runs each part's
+    tests under its sanitizer, as `make check` does. Returns ({mutant: caught by}, problems)."""
+    caught, problems = {}, []
+    for kind, preset, key in (("thread", "tsan", "thread_graders"), ("address", "asan", "address_graders")):
+        patterns = lesson.get(key) or []
+        if not patterns or not mutants:
+            continue
+        build = configure(preset)
+        targets = [f"grade{lesson['number']}_mut_{m}" for m in mutants]
+        run(["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"])
+        env = dict(os.environ, GTEST_COLOR="no")
+        if kind == "thread":
+            env["TSAN_OPTIONS"] = "second_deadlock_stack=1"
+        for m in mutants:
+            if m in caught:
+                continue
+            exe = build / "tests" / lesson["dir"] / f"grade{lesson['number']}_mut_{m}"
+            if not exe.exists():
+                problems.append(f"mutant {lesson['number']}/{m} does not compile in the {preset} build")
+                continue
+            status, output = run([str(exe), "--gtest_brief=1", "--gtest_filter=" + ":".join(patterns)], env=env,
+                                 timeout=600)
+            if status != 0:
+                what = re.search(r"(WARNING: ThreadSanitizer: [^(\n]+|ERROR: AddressSanitizer: \S+|runtime error: [^\n]+)",
+                                 output or "")
+                caught[m] = f"the {'race-free' if kind == 'thread' else 'memory-safe'} part ({preset}" + (
+                    f": {what.group(1).strip()})" if what else ")")
+    return caught, problems
+
+
 @step("mutants")
 def mutants_caught():
+    """Every mutant is caught by the normal graders or, for races and memory errors, by the
+    lesson's graded sanitizer part (built in build/tsan or build/asan only for the mutants the
+    normal graders let through)."""
     build = ROOT / "build" / "default"
     lessons = manifest()
     targets = [f"grade{l['number']}_mut_{m}" for l in lessons for m in l["mutants"]]
@@ -172,6 +207,7 @@ def mutants_caught():
     problems = []
     lines = []
     jobs = []
+    survivors = {}
     for lesson in lessons:
         if len(lesson["mutants"]) < 3:
             problems.append(f"lesson {lesson['number']} has {len(lesson['mutants'])} mutants (at least 3 wanted)")
@@ -198,24 +234,34 @@ def mutants_caught():
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             lines.append(f"  {lesson['number']}/{m}: caught by {shown or 'a crash'}")
         else:
-            spec = ROOT / "tests" / lesson["dir"] / "mutants" / f"{m}.mutant"
-            first = spec.read_text().splitlines()[0].lstrip("# ") if spec.exists() else ""
-            problems.append(f"mutant {lesson['number']}/{m} survives every grader: {first}")
+            survivors.setdefault(lesson["number"], (lesson, []))[1].append(m)
     for lesson, m, exe in jobs:
         env = dict(os.environ, GTEST_COLOR="no")
         # Fail fast: the first failing test proves the mutant caught, and a mutant that deadlocks
         # would otherwise wait out every test's bound in turn.
         proc = subprocess.Popen([str(exe), "--gtest_brief=1", "--gtest_fail_fast"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, errors="replace", env=env)
+                                text=True, errors="replace", env=env, stdin=subprocess.DEVNULL)
         running.append((lesson, m, exe, proc, time.time()))
         if len(running) == 2:
             finish(running.pop(0))
     for entry in running:
         finish(entry)
+    by_sanitizer = 0
+    for lesson, mutants in survivors.values():
+        caught, build_problems = sanitizer_part_catches(lesson, mutants)
+        problems += build_problems
+        for m in mutants:
+            if m in caught:
+                by_sanitizer += 1
+                lines.append(f"  {lesson['number']}/{m}: caught by {caught[m]}")
+            else:
+                spec = ROOT / "tests" / lesson["dir"] / "mutants" / f"{m}.mutant"
+                first = spec.read_text().splitlines()[0].lstrip("# ") if spec.exists() else ""
+                problems.append(f"mutant {lesson['number']}/{m} survives every grader: {first}")
     print("\n".join(sorted(lines)))
     if problems:
         raise StepFailure("\n".join(problems))
-    return f"{len(jobs)} mutants, all caught"
+    return f"{len(jobs)} mutants, all caught ({by_sanitizer} only by a graded sanitizer part)"
 
 
 @step("lessons")
@@ -370,7 +416,17 @@ def harness_current():
     status, output = run([PY, str(ROOT / "tools" / "grade" / "harness.py"), "check"])
     if status != 0:
         raise StepFailure(output.strip() + "\n(after changing the harness on purpose: python3 tools/grade/harness.py update)")
-    return output.strip()
+    listed, lists = run([PY, str(ROOT / "tools" / "grade" / "expected.py"), "check"])
+    if listed != 0:
+        raise StepFailure(lists.strip())
+    sys.path.insert(0, str(ROOT / "tools" / "grade"))
+    import harness  # noqa: E402
+    differ = [f for f in harness.given_files()
+              if not (ROOT / f).exists() or not (ROOT / f.replace("exercises/", "solutions/", 1)).exists()
+              or (ROOT / f).read_bytes() != (ROOT / f.replace("exercises/", "solutions/", 1)).read_bytes()]
+    if differ:
+        raise StepFailure("provided files that differ from their solutions/ counterpart: " + ", ".join(differ))
+    return output.strip() + "; " + lists.strip()
 
 
 STEPS = [build_default, core_tests, compile_fail, lesson_files, solutions_pass, stubs_fail, mutants_caught, demos_run,

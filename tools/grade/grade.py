@@ -1,36 +1,98 @@
 #!/usr/bin/env python3
-"""make check: build the graders of each lesson, run them through CTest, print the scoreboard and
-write build/grade/report.json and build/grade/junit.xml.
+"""make check: build the graders of each lesson, run every graded test in its own process, print
+the scoreboard and write build/grade/report.json and build/grade/junit.xml.
 
     grade.py [--lesson NN] [--impl exercises|solutions] [--build DIR] [--perf auto|on|off]
+             [--sanitize auto|off|thread|address] [--quiet]
 
-Every lesson is built on its own, so a learner file that does not compile costs only its lesson
-("does not compile", with the first compiler error). Every test runs in its own process with a
-timeout: a hang is "timed out", a crash is "crashed", and the other tests still grade. Stubs
-throw edi::NotImplemented and show up once per missing piece. The exit status is 0 only when
-every graded test passed. The report's schema is in docs/grading.md.
+One path from test to score:
+  1. The lesson's files are scanned for code that could rewrite the graders (tamper.py): a lesson
+     with a finding is "tampered" and scores 0.
+  2. The graders are built, one target per lesson and build: a lesson that does not compile costs
+     only itself ("does not compile", with the first compiler error).
+  3. The names to run come from the harness (tests/NN-topic/graded.txt), never from the learner's
+     binary. Each runs in its own process and session with a time limit (runner.py); its verdict
+     comes from the records the grader's main() writes with a per-run token, and its exit status.
+  4. Lessons with threads run their THREAD_GRADERS again under ThreadSanitizer ("race-free"),
+     lessons 01 and 02 their ADDRESS_GRADERS under ASan+UBSan ("memory-safe"): graded parts of the
+     lesson. --sanitize off skips them and marks the grade partial.
+  5. Processes a test left running are killed and reported; the harness checksum is checked; the
+     reports are written last, atomically.
+The exit status is 0 only when every graded test passed and the grade is valid and complete; the
+last line says why otherwise. The report's schema is in docs/grading.md.
 """
 import argparse
+import concurrent.futures
 import datetime
+import fnmatch
 import json
 import os
 import pathlib
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
+import time
 import xml.etree.ElementTree as ET
 
+import expected
 import harness
+import runner
+import tamper
 from common import ROOT, Style, load_manifest, run, select_lessons
 
-STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "compile_error", "skipped")
+STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "race", "memory_error", "leftover",
+            "compile_error", "tampered", "skipped")
 LESSON_POINTS = 100.0
-
-CTEST_LINE = re.compile(r"^\s*\d+/\d+ Test\s+#\d+: (?P<name>\S+) \.*\s*(?P<status>.*?)\s+(?P<secs>[\d.]+) sec\s*$")
+PARTS = {
+    "thread": {"suite": "race-free", "preset": "tsan", "name": "ThreadSanitizer", "key": "thread_graders"},
+    "address": {"suite": "memory-safe", "preset": "asan", "name": "ASan+UBSan", "key": "address_graders"},
+}
+SANITIZER_NAMES = {"thread": "ThreadSanitizer", "address": "AddressSanitizer+UndefinedBehaviorSanitizer"}
+PART_TIMEOUT_FACTOR = 4  # sanitizers slow a test down 2-15x
 GCC_ERROR = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?:fatal )?error: (?P<msg>.*)$")
+NINJA_STEP = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
 
 
-# --- building ---------------------------------------------------------------------------------
+# --- progress -----------------------------------------------------------------------------------
+
+class Progress:
+    """One updating line on a terminal, a plain line at most every 10 s otherwise, nothing when quiet."""
+
+    def __init__(self, quiet):
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+        self.width = 0
+
+    def say(self, text, force=False):
+        if self.quiet:
+            return
+        if self.tty:
+            text = text[:max(20, shutil.get_terminal_size((100, 20)).columns - 1)]
+            sys.stderr.write("\r" + text + " " * max(0, self.width - len(text)))
+            sys.stderr.flush()
+            self.width = len(text)
+        elif force or time.monotonic() - self.last >= 10:
+            print(text, file=sys.stderr, flush=True)
+            self.last = time.monotonic()
+
+    def note(self, text):
+        """A line that stays."""
+        if self.quiet:
+            return
+        self.clear()
+        print(text, file=sys.stderr, flush=True)
+
+    def clear(self):
+        if self.tty and self.width and not self.quiet:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+            self.width = 0
+
+
+# --- building -----------------------------------------------------------------------------------
 
 def first_compiler_error(output, impl_dir):
     """The first error of a failed build: (file, line, message), preferring the learner's files."""
@@ -51,98 +113,71 @@ def first_compiler_error(output, impl_dir):
     return ("(build)", 0, " / ".join(tail) or "the build failed")
 
 
-def build_targets(build, targets):
-    """Builds `targets` with one ninja run that keeps going past failures; returns ok by target."""
-    run(["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"])
+def configure_part_build(preset, build_dir, exercises_root, progress):
+    """Configures a sanitizer build next to the main one (once)."""
+    if (build_dir / "build.ninja").exists():
+        return True, ""
+    progress.note(f"configuring the {preset} build in {os.path.relpath(build_dir, ROOT)} (first time only)")
+    cmd = ["cmake", "--preset", preset, "-B", str(build_dir), f"-DEDI_EXERCISES_ROOT={exercises_root}"]
+    status, output = run(cmd, cwd=str(ROOT))
+    return status == 0, output
+
+
+def build_targets(build, targets, progress, label):
+    """Builds `targets` in one ninja run that keeps going past failures, showing [n/N] progress.
+    Returns {target: (ok, output of a failed target's own build)}."""
+    first = not (pathlib.Path(build) / ".ninja_log").exists()
+    if first:
+        progress.note(f"first build of the {label} graders: several minutes on 2 cores; later regrades take seconds")
+    cmd = ["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                            stdin=subprocess.DEVNULL)
+    for line in proc.stdout:
+        m = NINJA_STEP.match(line.strip())
+        if m:
+            what = m.group(3)
+            what = what.replace("Building CXX object ", "compiling ").replace("Linking CXX executable ", "linking ")
+            progress.say(f"[{m.group(1)}/{m.group(2)}] building {label}: {what}", force=m.group(1) == "1")
+    proc.wait()
+    progress.clear()
     result = {}
     for target in targets:
-        status, output = run(["cmake", "--build", str(build), "--target", target])
-        result[target] = (status == 0, output)
+        if proc.returncode == 0:
+            result[target] = (True, "")
+            continue
+        _, dry = run(["ninja", "-C", str(build), "-n", target])
+        if "no work to do" in dry:
+            result[target] = (True, "")
+        else:
+            status, output = run(["cmake", "--build", str(build), "--target", target])
+            result[target] = (status == 0, output)
     return result
 
 
-# --- running ----------------------------------------------------------------------------------
+# --- the plan -----------------------------------------------------------------------------------
 
-def run_ctest(build, labels, results_dir, jobs):
-    """Runs the tests of `labels`; returns {ctest test name: (status text, seconds)} and outputs."""
-    env = dict(os.environ, EDI_GRADE_RESULTS=str(results_dir), GTEST_COLOR="no")
-    junit = results_dir / "ctest-junit.xml"
-    regex = "^(" + "|".join(re.escape(l) for l in labels) + ")$"
-    _, output = run(["ctest", "--test-dir", str(build), "-L", regex, "-j", str(jobs), "--output-junit", str(junit)],
-                    env=env)
-    verdicts = {}
-    for line in output.splitlines():
-        m = CTEST_LINE.match(line)
-        if m:
-            verdicts[m.group("name")] = (m.group("status"), float(m.group("secs")))
-    outputs = {}
-    if junit.exists():
-        try:
-            for case in ET.parse(junit).getroot().iter("testcase"):
-                out = case.find("system-out")
-                outputs[case.get("name")] = out.text if out is not None and out.text else ""
-        except ET.ParseError:
-            pass
-    return verdicts, outputs
+def part_build_dir(main_build, preset):
+    """build/default's sanitizer builds are the presets' build/tsan and build/asan; another main
+    build (a scratch copy) gets <build>-tsan and <build>-asan."""
+    main_build = pathlib.Path(main_build)
+    if main_build.parent == ROOT / "build":
+        return ROOT / "build" / preset
+    return main_build.parent / f"{main_build.name}-{preset}"
 
 
-def classify(verdict, record, output, timeout):
-    """Status and message of one test from CTest's verdict, the listener's record and the output."""
-    text, _ = verdict
-    record = record or {}
-    message = record.get("message", "")
-    where = f" ({record['file']}:{record['line']})" if record.get("file") and record.get("line", -1) > 0 else ""
-    nie = re.search(r"not implemented yet: ([^\"\n]+)", output or "")
-    if "Passed" in text:
-        return "passed", ""
-    if "Skipped" in text or record.get("status") == "skipped":
-        # GTEST_SKIP: the test could not run here (e.g. valgrind under a sanitizer build). It earns
-        # no points, and says why.
-        return "skipped", "skipped: " + (first_line(message) if message else "the test skipped itself")
-    if "Timeout" in text:
-        return "timeout", f"stopped after its limit of {timeout} s (an endless loop or a deadlock?)"
-    if record.get("status") == "not_implemented":
-        return "not_implemented", "not implemented yet: " + record.get("what", "")
-    if "Exception" in text or "aborted" in text or "killed" in text.lower():
-        if nie:
-            return "not_implemented", "not implemented yet: " + nie.group(1).strip()
-        detail = crash_detail(output)
-        return "crashed", f"crashed ({text.strip('*').strip()})" + (f": {detail}" if detail else "")
-    if record.get("status") == "failed":
-        return "failed", first_line(message) + where
-    if record.get("status") == "passed":
-        detail = crash_detail(output)
-        return "failed", "the test passed but its process failed afterwards" + (f": {detail}" if detail else "")
-    if nie:
-        return "not_implemented", "not implemented yet: " + nie.group(1).strip()
-    detail = crash_detail(output)
-    return "crashed", f"the test process ended before the test did ({text.strip('*').strip() or 'no verdict'})" + (
-        f": {detail}" if detail else "")
+def matches(name, patterns):
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def crash_detail(output):
-    """The most telling line of a crash's output (a sanitizer report, terminate, an assertion)."""
-    for pattern in (r"(ERROR: AddressSanitizer: .*)", r"(WARNING: ThreadSanitizer: .*)", r"(runtime error: .*)",
-                    r"(terminate called .*)", r"(what\(\): .*)", r"(Assertion .* failed.*)", r"(ERROR: LeakSanitizer: .*)"):
-        m = re.search(pattern, output or "")
-        if m:
-            return m.group(1).strip()
-    return ""
+def grader_exe(build, lesson, impl):
+    return pathlib.Path(build) / "tests" / lesson["dir"] / f"grade{lesson['number']}_{impl}"
 
 
-def first_line(message):
-    lines = [l.strip() for l in (message or "").splitlines() if l.strip()]
-    if not lines:
-        return "failed"
-    text = " ".join(lines[:4])
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-# --- grading ----------------------------------------------------------------------------------
+# --- grading ------------------------------------------------------------------------------------
 
 def assign_points(tests):
-    """Each lesson is worth 100 points, split evenly between its suites (its pieces) and then
-    between the tests of a suite."""
+    """Each lesson is worth 100 points, split evenly between its suites (its pieces, and its
+    sanitizer parts) and then between the tests of a suite."""
     suites = {}
     for t in tests:
         suites.setdefault(t["suite"], []).append(t)
@@ -153,65 +188,190 @@ def assign_points(tests):
             t["points"] = round(share, 4) if t["status"] == "passed" else 0.0
 
 
+def sanitizer_env(kind):
+    env = dict(os.environ)
+    if kind == "thread":
+        env["TSAN_OPTIONS"] = "second_deadlock_stack=1 " + env.get("TSAN_OPTIONS", "")
+    elif kind == "address":
+        env["ASAN_OPTIONS"] = "detect_leaks=1:" + env.get("ASAN_OPTIONS", "")
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:" + env.get("UBSAN_OPTIONS", "")
+    return env
+
+
 def grade(args):
-    build = pathlib.Path(args.build).resolve()
-    manifest = load_manifest(build)
+    progress = Progress(args.quiet)
+    runner.become_subreaper()
+    main_build = pathlib.Path(args.build).resolve()
+    manifest = load_manifest(main_build)
     lessons = select_lessons(manifest, args.lesson)
     impl = args.impl
+    main_sanitize = manifest.get("sanitize")  # the main build itself may be a sanitizer build
+    parts_on = args.sanitize != "off"
     report_dir = pathlib.Path(args.report_dir).resolve()
-    results_dir = report_dir / "results" / impl
-    shutil.rmtree(results_dir, ignore_errors=True)
-    results_dir.mkdir(parents=True)
+    exercises_root = pathlib.Path(manifest.get("exercises_root") or ROOT / "exercises")
+    impl_root = exercises_root if impl == "exercises" else ROOT / "solutions"
 
-    integrity = harness.status()
-    targets = [f"grade{l['number']}_{impl}" for l in lessons]
-    built = build_targets(build, targets)
+    # 1. Tampering.
+    tampered = {l["number"]: tamper.scan_lesson(impl_root, l["dir"]) for l in lessons}
 
-    labels = [f"lesson{l['number']}.{impl}" for l, t in zip(lessons, targets) if built[t][0]]
-    verdicts, outputs = run_ctest(build, labels, results_dir, args.jobs) if labels else ({}, {})
+    # 2. Building: the main build, then each sanitizer build a graded part needs.
+    plan = {}  # lesson number -> [(part kind or None, build dir)]
+    builds = {main_build: []}
+    for lesson in lessons:
+        plan[lesson["number"]] = [(None, main_build)]
+        if tampered[lesson["number"]]:
+            continue
+        builds[main_build].append(f"grade{lesson['number']}_{impl}")
+        for kind, part in PARTS.items():
+            if parts_on and lesson.get(part["key"]):
+                pdir = part_build_dir(main_build, part["preset"])
+                plan[lesson["number"]].append((kind, pdir))
+                builds.setdefault(pdir, []).append(f"grade{lesson['number']}_{impl}")
+    if main_build == ROOT / "build" / "default" and not main_sanitize:
+        builds[main_build].append("edi")  # lesson 00 and docs/edi-tool.md use it
+    built = {}
+    config_errors = {}
+    for bdir, targets in builds.items():
+        if not targets:
+            continue
+        label = "main" if bdir == main_build else f"{bdir.name}"
+        if bdir != main_build:
+            preset = "tsan" if bdir.name.endswith("tsan") else "asan"
+            ok, output = configure_part_build(preset, bdir, exercises_root, progress)
+            if not ok:
+                config_errors[bdir] = output
+                for t in targets:
+                    built[(bdir, t)] = (False, output)
+                continue
+        for t, result in build_targets(bdir, sorted(set(targets)), progress, label).items():
+            built[(bdir, t)] = result
 
-    report_lessons = []
-    for lesson, target in zip(lessons, targets):
+    # 3. The tests to run.
+    jobs = []
+    entries = {}
+    unknown = {}
+    for lesson in lessons:
         number = lesson["number"]
-        entry = {"number": number, "name": lesson["dir"], "tests": [], "compile_error": None, "performance": None}
-        ok, output = built[target]
+        entry = {"number": number, "name": lesson["dir"], "tests": [], "compile_error": None, "performance": None,
+                 "tampered": None, "parts": [], "ignored_tests": []}
+        entries[number] = entry
+        target = f"grade{number}_{impl}"
+        if tampered[number]:
+            entry["tampered"] = [{"file": f, "line": l, "message": m} for f, l, m in tampered[number]]
+            f, l, m = tampered[number][0]
+            entry["tests"].append({"name": "(scan)", "suite": "(scan)", "status": "tampered",
+                                   "message": f"{f}:{l}: {m}", "seconds": 0.0})
+            continue
+        names = expected.load(lesson["dir"])
+        if names is None:
+            entry["tests"].append({"name": "(harness)", "suite": "(harness)", "status": "crashed", "seconds": 0.0,
+                                   "message": f"tests/{lesson['dir']}/graded.txt is missing: the harness is incomplete"})
+            continue
+        ok, output = built.get((main_build, target), (False, "not built"))
         if not ok:
-            file, line, message = first_compiler_error(output, f"{impl}/{lesson['dir']}")
+            file, line, message = first_compiler_error(output, f"{impl_root.name}/{lesson['dir']}")
             rel = os.path.relpath(file, ROOT) if os.path.isabs(file) else file
             entry["compile_error"] = {"file": rel, "line": line, "message": message}
             entry["tests"].append({"name": "(build)", "suite": "(build)", "status": "compile_error",
                                    "message": f"does not compile: {rel}:{line}: {message}", "seconds": 0.0})
-        else:
-            prefix = f"lesson{number}.{impl}:"
-            for name in sorted(n for n in verdicts if n.startswith(prefix)):
-                test = name[len(prefix):]
-                record_path = results_dir / target / f"{test}.json"
-                record = None
-                if record_path.exists():
-                    try:
-                        record = json.loads(record_path.read_text())
-                    except json.JSONDecodeError:
-                        record = None
-                status, message = classify(verdicts[name], record, outputs.get(name, ""), lesson["timeout"])
-                entry["tests"].append({"name": test, "suite": test.split(".")[0], "status": status,
-                                       "message": message, "seconds": verdicts[name][1]})
-            if not entry["tests"]:
-                entry["tests"].append({"name": "(run)", "suite": "(run)", "status": "crashed",
-                                       "message": "no test ran: the grader could not list its tests", "seconds": 0.0})
+            continue
+        listed = runner.list_tests(grader_exe(main_build, lesson, impl))
+        entry["ignored_tests"] = sorted(set(listed) - set(names))
+        timeout = float(lesson["timeout"])
+        for kind, bdir in plan[number]:
+            if kind is None:
+                selected = names
+                suite_of = lambda n: n.split(".")[0]  # noqa: E731
+                prefix = ""
+                env = sanitizer_env(main_sanitize.split(",")[0] if main_sanitize else None)
+                limit = timeout
+            else:
+                part = PARTS[kind]
+                selected = [n for n in names if matches(n, lesson[part["key"]])]
+                prefix = part["suite"] + ":"
+                suite_of = lambda n, s=part["suite"]: s  # noqa: E731
+                env = sanitizer_env(kind)
+                limit = timeout * PART_TIMEOUT_FACTOR
+                entry["parts"].append({"suite": part["suite"], "sanitizer": part["name"], "tests": len(selected)})
+                pok, poutput = built.get((bdir, target), (False, "not built"))
+                if not pok:
+                    file, line, message = first_compiler_error(poutput, f"{impl_root.name}/{lesson['dir']}")
+                    for n in selected:
+                        entry["tests"].append({"name": prefix + n, "suite": part["suite"], "status": "compile_error",
+                                               "message": f"the {part['name']} build does not compile: {file}:{line}: {message}",
+                                               "seconds": 0.0})
+                    continue
+            exe = grader_exe(bdir, lesson, impl)
+            for n in selected:
+                test = {"name": prefix + n, "suite": suite_of(n), "status": None, "message": "", "seconds": 0.0}
+                entry["tests"].append(test)
+                jobs.append((test, exe, n, limit, f"{number}/{prefix}{n}", env))
+
+    # 4. Running.
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="edi-grade-"))
+    by_id = {}
+    done = 0
+    total = len(jobs)
+
+    def work(job):
+        test, exe, name, limit, test_id, env = job
+        return job, runner.run_test(exe, name, limit, test_id, env=env, scratch=str(scratch))
+
+    leftovers = {}
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [pool.submit(work, j) for j in jobs]
+            for future in concurrent.futures.as_completed(futures):
+                job, result = future.result()
+                test, _, _, _, test_id, _ = job
+                by_id[test_id] = test
+                test.update(status=result["status"], message=result["message"], seconds=result["seconds"])
+                done += 1
+                progress.say(f"[{done}/{total}] tests run: {test_id}", force=done == 1)
+                for tid, count in runner.sweep_orphans().items():
+                    leftovers[tid] = leftovers.get(tid, 0) + count
+    finally:
+        for tid, count in runner.sweep_orphans().items():
+            leftovers[tid] = leftovers.get(tid, 0) + count
+        shutil.rmtree(scratch, ignore_errors=True)
+        progress.clear()
+    for tid, count in leftovers.items():
+        test = by_id.get(tid)
+        if test is not None:
+            test["status"] = "leftover" if test["status"] == "passed" else test["status"]
+            test["message"] = (test["message"] + "; " if test["message"] and test["status"] != "leftover" else "") + (
+                f"left {count} process{'es' if count > 1 else ''} running after the test ended (killed)")
+
+    # 5. Scores.
+    report_lessons = []
+    for lesson in lessons:
+        entry = entries[lesson["number"]]
         assign_points(entry["tests"])
         entry["passed"] = sum(t["status"] == "passed" for t in entry["tests"])
-        entry["total"] = len(entry["tests"]) if ok else None
+        entry["total"] = len(entry["tests"]) if not entry["compile_error"] and not entry["tampered"] else None
         entry["points"] = round(sum(t["points"] for t in entry["tests"]), 2)
         entry["max_points"] = LESSON_POINTS
-        entry["status"] = "compile_error" if not ok else ("passed" if entry["passed"] == len(entry["tests"]) else "failed")
+        entry["status"] = ("tampered" if entry["tampered"] else "compile_error" if entry["compile_error"] else
+                           "passed" if entry["passed"] == len(entry["tests"]) else "failed")
         report_lessons.append(entry)
 
-    if args.perf != "off" and (args.perf == "on" or len(lessons) == 1):
+    if args.perf != "off" and (args.perf == "on" or len(lessons) == 1) and not main_sanitize:
         import perf  # only when asked: it runs benchmarks
         for lesson, entry in zip(lessons, report_lessons):
             if lesson["benchmarks"] and (args.perf == "on" or entry["status"] == "passed"):
-                entry["performance"] = perf.panel(build, lesson, impl)
+                progress.say("performance panel: running the lesson's benchmarks", force=True)
+                entry["performance"] = perf.panel(main_build, lesson, impl)
+                progress.clear()
 
+    # 6. Validity, last: an edit made while the tests ran is seen too.
+    integrity = harness.status()
+    any_parts = any(l.get(p["key"]) for l in lessons for p in PARTS.values())
+    partial = not parts_on and any_parts
+    reasons = []
+    if not integrity["intact"]:
+        reasons.append("the harness was modified")
+    if any(e["tampered"] for e in report_lessons):
+        reasons.append("an exercise redefines what the graders use")
     totals = {
         "passed": sum(e["passed"] for e in report_lessons),
         "total": sum(e["total"] or 0 for e in report_lessons),
@@ -219,29 +379,47 @@ def grade(args):
         "max_points": LESSON_POINTS * len(report_lessons),
     }
     report = {
-        "schema": 1,
+        "schema": 2,
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "impl": impl,
+        "sanitizer": main_sanitize,
+        "sanitizer_parts": parts_on,
+        "partial": partial,
         "harness": integrity,
-        "valid_grade": integrity["intact"],
+        "valid_grade": not reasons,
+        "invalid_reasons": reasons,
         "lessons": report_lessons,
         "totals": totals,
     }
-    report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    write_junit(report, report_dir / "junit.xml")
+    write_atomically(report_dir / "report.json", json.dumps(report, indent=2) + "\n")
+    write_atomically(report_dir / "junit.xml", junit_text(report))
     print_scoreboard(report, report_dir)
     all_passed = all(e["status"] == "passed" for e in report_lessons)
+    s = Style()
+    if reasons:
+        print(s.red(s.bold("not a valid grade: " + "; ".join(reasons))))
+        return 1
+    if partial:
+        print(s.yellow("partial grade: the sanitizer parts were skipped (SANITIZE=off); run `make check` for the whole grade"))
+        return 1
     return 0 if all_passed else 1
 
 
-# --- output -----------------------------------------------------------------------------------
+# --- output -------------------------------------------------------------------------------------
 
-def write_junit(report, path):
+def write_atomically(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def junit_text(report):
     suites = ET.Element("testsuites", name="edifact-workbook", tests=str(report["totals"]["total"]))
     for lesson in report["lessons"]:
         failures = sum(t["status"] in ("failed", "not_implemented") for t in lesson["tests"])
-        errors = sum(t["status"] in ("timeout", "crashed", "compile_error") for t in lesson["tests"])
+        errors = sum(t["status"] not in ("passed", "failed", "not_implemented", "skipped") for t in lesson["tests"])
         suite = ET.SubElement(suites, "testsuite", name=f"lesson{lesson['number']}", tests=str(len(lesson["tests"])),
                               failures=str(failures), errors=str(errors))
         for t in lesson["tests"]:
@@ -251,9 +429,16 @@ def write_junit(report, path):
                 ET.Element("property", name="points", value=f"{t['points']}/{t['max_points']}"))
             if t["status"] in ("failed", "not_implemented"):
                 ET.SubElement(case, "failure", type=t["status"], message=t["message"])
+            elif t["status"] == "skipped":
+                ET.SubElement(case, "skipped", message=t["message"])
             elif t["status"] != "passed":
                 ET.SubElement(case, "error", type=t["status"], message=t["message"])
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+LABELS = {"failed": "failed", "timeout": "timed out", "crashed": "crashed", "compile_error": "does not compile",
+          "skipped": "skipped", "race": "data race", "memory_error": "memory error", "leftover": "left a process",
+          "tampered": "tampered"}
 
 
 def print_scoreboard(report, report_dir):
@@ -264,43 +449,61 @@ def print_scoreboard(report, report_dir):
         changed = h["modified"] + h["missing"] + h["added"]
         print(s.red(s.bold("HARNESS MODIFIED: not a valid grade")) + f"  ({', '.join(changed[:5])}"
               + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") + (h.get("error") or "") + ")")
-    print(s.bold(f"Grading {report['impl']}/"))
+    if report["sanitizer"]:
+        kind = report["sanitizer"].split(",")[0]
+        print(s.bold(f"Grading {report['impl']}/ under {SANITIZER_NAMES.get(kind, report['sanitizer'])}"))
+    else:
+        print(s.bold(f"Grading {report['impl']}/"))
     for lesson in report["lessons"]:
         name = f"{lesson['number']} {lesson['name'][3:]}"
         if lesson["status"] == "compile_error":
             ce = lesson["compile_error"]
-            print(f"  {name:<24}" + s.red("does not compile") + f"   0.0/100 pts")
+            print(f"  {name:<24}" + s.red("does not compile") + "   0.0/100 pts")
             print(f"      {ce['file']}:{ce['line']}: {ce['message']}")
+            continue
+        if lesson["status"] == "tampered":
+            print(f"  {name:<24}" + s.red("tampered: not graded") + "   0.0/100 pts")
+            for f in lesson["tampered"][:5]:
+                print(f"      {f['file']}:{f['line']}: {f['message']}")
             continue
         count = f"{lesson['passed']:>3}/{lesson['total']:<3} tests"
         points = f"{lesson['points']:5.1f}/100 pts"
         colour = s.green if lesson["status"] == "passed" else s.red if lesson["passed"] == 0 else s.yellow
         print(f"  {name:<24}{colour(count)}  {points}")
+        for part in lesson["parts"]:
+            members = [t for t in lesson["tests"] if t["suite"] == part["suite"]]
+            ok = sum(t["status"] == "passed" for t in members)
+            print(s.dim(f"      {part['suite']} ({part['sanitizer']}): {ok}/{len(members)} tests"))
         missing = {}
-        shown = 0
         for t in lesson["tests"]:
-            if t["status"] == "not_implemented":
+            if t["status"] == "not_implemented" and ":" not in t["name"]:
                 missing.setdefault(t["message"], []).append(t["name"])
         for message, names in missing.items():
             print("      " + s.yellow(message) + s.dim(f"  ({len(names)} test{'s' if len(names) > 1 else ''})"))
-        # Other failures, grouped when several tests failed the same way (a hang, a crash).
+        # Other failures, grouped when several tests failed the same way (a hang, a crash). A sanitizer
+        # part's test that fails only because the code is a stub is already said above.
         groups = {}
         for t in lesson["tests"]:
-            if t["status"] not in ("passed", "not_implemented"):
-                groups.setdefault((t["status"], t["message"]), []).append(t["name"])
+            if t["status"] == "passed" or (t["status"] == "not_implemented" and t["message"] in missing):
+                continue
+            groups.setdefault((t["status"], t["message"]), []).append(t["name"])
+        shown = 0
         for (status, message), names in groups.items():
             if shown == 8:
-                rest = len(groups) - shown
-                print(s.dim(f"      ... and {rest} more in build/grade/report.json"))
+                print(s.dim(f"      ... and {len(groups) - shown} more in build/grade/report.json"))
                 break
-            label = {"failed": "failed", "timeout": "timed out", "crashed": "crashed", "compile_error": "does not compile",
-                     "skipped": "skipped"}[status]
+            label = LABELS.get(status, status)
             who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
             print(f"      {s.red(label)} {who}: {message}")
             shown += 1
+        if lesson["ignored_tests"]:
+            shown_names = ", ".join(lesson["ignored_tests"][:3])
+            more = len(lesson["ignored_tests"]) - 3
+            print(s.dim(f"      not graded (not in tests/{lesson['name']}/graded.txt): {shown_names}"
+                        + (f" and {more} more" if more > 0 else "")))
         perf = lesson.get("performance")
         if perf:
-            print(s.dim("      performance (informational, not graded): ") + perf["summary"])
+            print(s.dim("      performance (informational, not graded; PERF=off skips it): ") + perf["summary"])
     tot = report["totals"]
     print(s.bold(f"  {'total':<24}{tot['passed']:>3}/{tot['total']:<3} tests  {tot['points']:5.1f}/{tot['max_points']:.0f} pts"))
     rel = os.path.relpath(report_dir, os.getcwd())
@@ -314,7 +517,10 @@ def main():
     parser.add_argument("--build", default=str(ROOT / "build" / "default"))
     parser.add_argument("--report-dir", default=str(ROOT / "build" / "grade"))
     parser.add_argument("--perf", default="auto", choices=["auto", "on", "off"])
+    parser.add_argument("--sanitize", default="auto", choices=["auto", "off"],
+                        help="off skips the graded sanitizer parts (the grade is then partial)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args()
     sys.exit(grade(args))
 

@@ -4,9 +4,12 @@
     harness.py check     exit 1 and list the files that differ from tools/grade/harness.sha256
     harness.py update    rewrite tools/grade/harness.sha256 (after changing the harness on purpose)
 
-The harness is the graders and their support code (tests/), the core (core/), the grading and
-build scripts (tools/, cmake/, CMakeLists.txt, CMakePresets.json, Makefile) and the sample data
-(data/). The learner's exercises/ and the lesson texts are not part of it.
+The harness is the graders and their support code (tests/, with each lesson's list of graded
+tests), the core (core/), the grading and build scripts (tools/, cmake/, CMakeLists.txt,
+CMakePresets.json, Makefile), the sample data (data/), the schema the lessons build in
+(lessons/04-caching/schema.sql) and the provided files in exercises/ that are not the learner's to
+write (listed in tools/grade/given.txt). The learner's own exercise files and the lesson texts
+are not part of it.
 
 The digest of the checksum file itself is printed in every report: an instructor compares it with
 the digest published for the course release (docs/grading.md), which catches an edited checksum
@@ -19,13 +22,22 @@ import sys
 from common import ROOT
 
 SUM_FILE = ROOT / "tools" / "grade" / "harness.sha256"
-HARNESS = ["tests", "core", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile"]
+HARNESS = ["tests", "core", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile",
+           "lessons/04-caching/schema.sql"]
+GIVEN_LIST = ROOT / "tools" / "grade" / "given.txt"
+
+
+def given_files():
+    """The provided files in exercises/ (tools/grade/given.txt)."""
+    if not GIVEN_LIST.exists():
+        return []
+    return [l.strip() for l in GIVEN_LIST.read_text().splitlines() if l.strip() and not l.startswith("#")]
 SKIP_PARTS = {"__pycache__"}
 
 
 def harness_files():
     files = []
-    for entry in HARNESS:
+    for entry in HARNESS + given_files():
         path = ROOT / entry
         if path.is_file():
             files.append(path)

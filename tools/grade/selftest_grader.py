@@ -8,8 +8,20 @@ the failures the grader must report, then checks the scoreboard and report.json:
   mixed      count_segments hangs, invoice_total crashes, count_messages_by_type is right:
              timeout, crashed and passed side by side, partial points, exit status 1
   syntax     a missing semicolon: "does not compile" with that file and line, other lessons unharmed
-  harness    an edited grader in a copy of the harness: "harness modified: not a valid grade"
+  harness    an edited grader in a copy of the harness: "harness modified: not a valid grade", exit 1
   reports    report.json has the documented fields; junit.xml parses with one testcase per test
+
+and the cheats a hostile or careless learner could try, each of which must earn nothing:
+
+  exit0      std::exit(0) (and _exit(0)) inside the learner's functions: the test process ends
+             before its record says "passed"
+  fakelist   a static initializer that prints extra passing suites for --gtest_list_tests: the
+             graded names come from tests/NN-topic/graded.txt, the fakes are ignored and reported
+  macro      the learner's header redefines EXPECT_EQ: the lesson is reported as tampered
+  forged     the learner writes a "passed" record to the record descriptor, without the token
+  orphan     a test forks a detached process (new session) that rewrites report.json after
+             grading: it is killed, the test is reported as having left a process, report.json
+             stays the grader's
 """
 import json
 import os
@@ -36,7 +48,8 @@ def check(condition, message):
 def configure():
     if SCRATCH.exists():
         shutil.rmtree(SCRATCH)
-    shutil.copytree(ROOT / "exercises", SCRATCH)
+    # copy, not copy2: a fresh modification time, so the build sees the files as changed.
+    shutil.copytree(ROOT / "exercises", SCRATCH, copy_function=shutil.copy)
     if not (BUILD / "build.ninja").exists():
         status, output = run(["cmake", "-S", str(ROOT), "-B", str(BUILD), "-G", "Ninja",
                               "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1",
@@ -123,8 +136,11 @@ def scenario_harness():
     if copy.exists():
         shutil.rmtree(copy)
     copy.mkdir(parents=True)
-    for entry in ("tests", "core", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile"):
+    sys.path.insert(0, str(ROOT / "tools" / "grade"))
+    import harness
+    for entry in harness.HARNESS + harness.given_files():
         src = ROOT / entry
+        (copy / entry).parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, copy / entry, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
@@ -138,6 +154,8 @@ def scenario_harness():
     plant(solution())
     status, output, report, _ = grade("harness", grade_py=copy / "tools" / "grade" / "grade.py")
     check("HARNESS MODIFIED: not a valid grade" in output, "harness: the scoreboard does not flag the edit")
+    check(status != 0, f"harness: exit status {status} with an edited harness, expected non-zero")
+    check(output.strip().splitlines()[-1].startswith("not a valid grade"), "harness: the last line should say why")
     check(report["valid_grade"] is False and not report["harness"]["intact"], "harness: report.json does not flag the edit")
 
 
@@ -155,17 +173,164 @@ def scenario_reports():
     check(len(cases) == len(report["lessons"][0]["tests"]), "reports: junit.xml should have one testcase per test")
 
 
+def wrong_solution():
+    """The reference with invoice_total wrong: the cheats below must not make it pass."""
+    text = solution()
+    wrong = text.replace("  Amount total;\n", "  Amount total;\n  total += Amount{1};\n", 1)
+    check(wrong != text, "the solution changed; update selftest_grader.py's wrong_solution()")
+    return wrong
+
+
+def prepend_to_functions(text, statement):
+    """Puts `statement` first in each of the three exercise functions."""
+    out = text
+    for signature in ("std::size_t count_segments(std::string_view interchange) {",
+                      "count_messages_by_type(std::string_view interchange) {",
+                      "Amount invoice_total(std::string_view interchange) {"):
+        check(signature in out, f"the solution changed: '{signature}' not found")
+        out = out.replace(signature, signature + "\n  " + statement, 1)
+    return out
+
+
+def scenario_exit0():
+    stub = (ROOT / "exercises" / LESSON / "warmup.cpp").read_text()
+    for name, statement, header in (("exit0", "std::exit(0);", "#include <cstdlib>\n"),
+                                    ("_exit0", "_exit(0);", "#include <unistd.h>\n")):
+        plant(header + prepend_to_functions(stub, statement))
+        status, output, report, _ = grade(name)
+        tests = tests_of(report)
+        check(status != 0, f"{name}: exit status {status}, expected non-zero")
+        check(report["lessons"][0]["points"] == 0, f"{name}: {report['lessons'][0]['points']} points, expected 0")
+        check(all(t["status"] == "crashed" for t in tests.values()),
+              f"{name}: every test should be 'crashed', got {sorted({t['status'] for t in tests.values()})}")
+        check("exited before the test finished" in output, f"{name}: the scoreboard should say the process exited early")
+
+
+def scenario_fakelist():
+    stub = (ROOT / "exercises" / LESSON / "warmup.cpp").read_text()
+    fake = """
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+namespace {
+const bool fake_listing = [] {
+  std::ifstream cmdline("/proc/self/cmdline");
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  if (args.find("--gtest_list_tests") != std::string::npos) {
+    for (int i = 0; i < 20; ++i) std::printf("Fake%d.\\n  Passes\\n", i);
+    std::fflush(stdout);
+  }
+  if (args.find("--gtest_filter=Fake") != std::string::npos) std::exit(0);
+  return true;
+}();
+}  // namespace
+"""
+    plant(stub + fake)
+    status, output, report, _ = grade("fakelist")
+    lesson = report["lessons"][0]
+    check(status != 0, f"fakelist: exit status {status}, expected non-zero")
+    check(lesson["points"] == 0, f"fakelist: {lesson['points']} points, expected 0")
+    check(not any(t["name"].startswith("Fake") for t in lesson["tests"]), "fakelist: a fake test was graded")
+    check(len(lesson["tests"]) == len(expected_names()), f"fakelist: {len(lesson['tests'])} tests graded, expected "
+          f"{len(expected_names())}")
+    check(any(n.startswith("Fake") for n in lesson["ignored_tests"]), "fakelist: the fake names are not reported")
+
+
+def expected_names():
+    path = ROOT / "tests" / LESSON / "graded.txt"
+    return [l for l in path.read_text().splitlines() if l.strip() and not l.startswith("#")]
+
+
+def scenario_macro():
+    plant(wrong_solution())
+    header = SCRATCH / LESSON / "warmup.hpp"
+    original = header.read_text()
+    for variant in ("#undef EXPECT_EQ\n#define EXPECT_EQ(a, b) if (true) {} else ::std::cerr\n",
+                    "%:  undef EXPECT_EQ\n#  def\\\nine EXPECT_EQ(a, b) if (true) {} else ::std::cerr\n",
+                    "#include <gtest/gtest.h>\n"):
+        header.write_text(original + variant)
+        status, output, report, _ = grade("macro")
+        lesson = report["lessons"][0]
+        check(status != 0, f"macro: exit status {status}, expected non-zero ({variant!r})")
+        check(lesson["status"] == "tampered" and lesson["points"] == 0,
+              f"macro: lesson {lesson['status']} with {lesson['points']} points, expected tampered with 0 ({variant!r})")
+        check(report["valid_grade"] is False, f"macro: the grade should be invalid ({variant!r})")
+        check("warmup.hpp" in output and "tampered" in output, f"macro: the scoreboard should name the file ({variant!r})")
+    header.write_text(original)
+
+
+def scenario_forged():
+    stub = (ROOT / "exercises" / LESSON / "warmup.cpp").read_text()
+    forge = """
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+namespace {
+void forge(const char* test) {
+  if (const char* fd = std::getenv("EDI_GRADE_RECORD_FD")) {
+    std::string line = std::string("{\\"token\\":\\"guess\\",\\"test\\":\\"") + test + "\\",\\"status\\":\\"passed\\"}\\n";
+    (void)!::write(std::atoi(fd), line.data(), line.size());
+  }
+}
+}  // namespace
+"""
+    body = prepend_to_functions(stub, 'forge("x"); std::_Exit(0);')
+    plant(forge + body)
+    status, output, report, _ = grade("forged")
+    check(status != 0 and report["lessons"][0]["points"] == 0,
+          f"forged: {report['lessons'][0]['points']} points and exit {status}, expected 0 points and non-zero")
+
+
+def scenario_orphan():
+    report_dir = BUILD / "reports" / "orphan"
+    orphan = f"""
+#include <fstream>
+#include <unistd.h>
+namespace {{
+void leave_a_process() {{
+  if (::fork() == 0) {{
+    ::setsid();
+    if (::fork() == 0) {{
+      ::sleep(3);
+      std::ofstream("{report_dir}/report.json") << "{{\\"forged\\": true}}";
+      ::_exit(0);
+    }}
+    ::_exit(0);
+  }}
+}}
+}}  // namespace
+"""
+    text = orphan + solution().replace("std::size_t count_segments(std::string_view interchange) {",
+                                       "std::size_t count_segments(std::string_view interchange) {\n  leave_a_process();", 1)
+    plant(text)
+    status, output, report, report_dir = grade("orphan")
+    tests = tests_of(report)
+    left = [t for t in tests.values() if t["status"] == "leftover"]
+    check(status != 0, f"orphan: exit status {status}, expected non-zero")
+    check(len(left) >= 1 and all(t["suite"] == "CountSegments" for t in left),
+          f"orphan: the tests that left a process should be reported, got {sorted({t['status'] for t in tests.values()})}")
+    import time
+    time.sleep(4)
+    after = json.loads((report_dir / "report.json").read_text())
+    check("forged" not in after, "orphan: a leftover process rewrote report.json after grading")
+
+
 def main():
     configure()
-    for scenario in (scenario_stub, scenario_mixed, scenario_syntax, scenario_harness, scenario_reports):
+    for scenario in (scenario_stub, scenario_mixed, scenario_syntax, scenario_harness, scenario_reports, scenario_exit0,
+                     scenario_fakelist, scenario_macro, scenario_forged, scenario_orphan):
         before = len(FAILURES)
         scenario()
         print(f"{scenario.__name__[9:]}: {'ok' if len(FAILURES) == before else 'FAILED'}", flush=True)
-    shutil.copy2(ROOT / "exercises" / LESSON / "warmup.cpp", SCRATCH / LESSON / "warmup.cpp")
+    for name in ("warmup.cpp", "warmup.hpp"):
+        shutil.copy(ROOT / "exercises" / LESSON / name, SCRATCH / LESSON / name)
     if FAILURES:
         print("\n".join(FAILURES))
         return 1
-    print("grader: hang, crash, compile error and edited harness are each reported as documented")
+    print("grader: hang, crash, compile error and edited harness are reported as documented; exit(0), _exit(0), "
+          "a fake test list, a redefined macro, a forged record and a leftover process earn nothing")
     return 0
 
 
