@@ -696,4 +696,120 @@ TEST(Iteration, SplitterGivesEveryPart) {
   EXPECT_EQ(parts(Splitter()), V{});
 }
 
+// --- ReleaseRuns: a run of release characters of any length, next to any separator -------------
+
+// Segments with runs of 0 to 9 release characters before, after and between every kind of
+// separator, at the start and the end of values, under `una` (release character `rel`).
+std::string release_run_interchange(std::string_view una, char rel) {
+  std::string text = std::string(una) + "UNB+UNOC:4+A+B+261127:1200+1'UNH+1+ORDERS:D:01B:UN'";
+  for (std::size_t n = 0; n <= 9; ++n) {
+    const std::string r(n, rel);
+    text += "FTX+" + r + "+" + r + "A" + r + ":" + r + "B" + r + "*" + r + ":" + r + "*C+" + r + "E'";
+    text += "FTX+X" + r + "+" + r + ":" + r + "*" + r + "'";  // an even run releases nothing: odd ones are
+    text += "FTX+" + r + r + "+Y" + r + r + "'";                 // closed by the next segment's bytes
+    text += "IMD+" + r + "+" + r + r + "+" + r + "x" + r + "+" + r + r + r + ":Z'";
+  }
+  return text + "UNT+42+1'UNZ+1+1'";
+}
+
+// Against the eager parser, by index, through the ranges and unescaped, for every run length
+// from 0 to 9 (not only the one to four of the samples), with '?' and with '\' as the release
+// character, in syntax 4 (repetitions) and syntax 3.
+TEST(ReleaseRuns, EveryLengthNextToEverySeparator) {
+  std::string scratch;
+  std::array<char, 256> buffer{};
+  const auto check = [&](std::string_view raw, const ServiceChars& chars, std::string_view expected) -> std::string {
+    const auto fixed = edi::lazy::unescape(raw, chars, std::span<char>(buffer));
+    if (!fixed || *fixed != expected) return in_quotes(raw) + ": the fixed-buffer form gives " + (fixed ? in_quotes(*fixed) : "nullopt");
+    if (edi::lazy::unescape(raw, chars, scratch) != expected) return in_quotes(raw) + ": the std::string& form differs";
+    if (edi::lazy::unescaped_string(raw, chars) != expected) return in_quotes(raw) + ": unescaped_string differs";
+    return "";
+  };
+  for (const auto& [una, rel] : {std::pair<std::string_view, char>{"UNA:+.?*'", '?'}, {"UNA:+.? '", '?'}, {"UNA:+.\\*'", '\\'}}) {
+    const std::string text = release_run_interchange(una, rel);
+    EXPECT_EQ(first_difference_by_index(text), "") << una;
+    EXPECT_EQ(first_difference_by_ranges(text), "") << una;
+    EXPECT_EQ(first_unescape_difference(text, check), "") << una;
+  }
+}
+
+// find_separator and unescaping on a run of every length from 0 to 12: at the start of the
+// value, after a byte, with the search starting anywhere inside the run.
+TEST(ReleaseRuns, FindSeparatorAndUnescapeOnRunsOfEveryLength) {
+  for (std::size_t n = 0; n <= 12; ++n) {
+    const std::string run(n, '?');
+    // The run's '+' separates when the run is even, and is data when it is odd.
+    for (const std::string& head : {std::string(), std::string("a"), std::string("a+")}) {
+      const std::string raw = head + run + "+b";
+      const std::size_t plus = head.size() + n;
+      const std::size_t expected = n % 2 == 0 ? plus : raw.size();
+      const std::size_t start = head.find('+') == std::string::npos ? 0 : head.size();
+      if (start > 0) {
+        EXPECT_EQ(edi::lazy::find_separator(raw, '+', kV3), 1u) << in_quotes(raw);
+      }
+      for (std::size_t from = start; from <= plus; ++from) {
+        EXPECT_EQ(edi::lazy::find_separator(raw, '+', kV3, from), expected) << in_quotes(raw) << " from " << from;
+      }
+      EXPECT_EQ(edi::lazy::unescaped_string(raw, kV3), reference_unescape(raw, kV3)) << in_quotes(raw);
+    }
+    // A value that is only the run: pairs become one '?', an odd last one is kept.
+    EXPECT_EQ(edi::lazy::unescaped_string(run, kV3), std::string(n / 2 + n % 2, '?')) << in_quotes(run);
+    // Followed by a byte: an odd run releases it.
+    std::string scratch;
+    EXPECT_EQ(edi::lazy::unescape(run + "x", kV3, scratch), std::string(n / 2, '?') + "x") << in_quotes(run + "x");
+  }
+}
+
+// --- Repetitions and several occurrences --------------------------------------------------------
+
+// Syntax 4 repetitions in every shape, against the eager parser: empty repetitions at the start,
+// middle and end, repetitions with components, several repeated elements, released '*'.
+TEST(Repetitions, EveryShapeMatchesTheEagerParser) {
+  std::string text = "UNA:+.?*'UNB+UNOC:4+A+B+261127:1200+1'";
+  for (const char* seg : {"ALI+A:B*C:D:E**F+G*H", "ALI+*", "ALI+**", "ALI+A*", "ALI+*A", "ALI+:*:", "ALI+A?*B*C",
+                          "ALI+A??*B", "ALI+A:B?:C*D", "RFF+*:*::*", "ALI+A*B+C*D+E*F*G", "ALI++*+", "ALI+A:*:B",
+                          "IMD+F++:::Stainless ?*star?* bolt*::A:B*:::*"}) {
+    text += std::string(seg) + "'";
+  }
+  text += "UNZ+0+1'";
+  EXPECT_EQ(first_difference_by_index(text), "");
+  EXPECT_EQ(first_difference_by_ranges(text), "");
+  const LazySegment ali("ALI+A:B*C:D:E**F+G*H", kV4);
+  const LazyElement first = ali.element(0);
+  ASSERT_EQ(first.repetition_count(), 4u);
+  EXPECT_EQ(first.component_count(0), 2u);
+  EXPECT_EQ(first.component_count(1), 3u);
+  EXPECT_EQ(first.component_count(2), 1u);
+  EXPECT_EQ(first.component(2, 1), "E");
+  EXPECT_EQ(first.component(0, 3), "F");
+  EXPECT_EQ(ali.component(0, 1, 1), "D");
+  EXPECT_EQ(ali.component(1, 0, 1), "H");
+  EXPECT_EQ(first.repetition(1).component(2), "E");
+  EXPECT_EQ(first.repetition(1).component_count(), 3u);
+  EXPECT_EQ(first.repetition(1).repetition(0).raw(), "C:D:E");
+}
+
+// Identical values at several places: each view is the one at its own place in the input, not
+// another occurrence of the same bytes.
+TEST(Repetitions, EachOccurrenceIsItsOwnView) {
+  const std::string text = "FTX+A+A:A+A*A:A*A";
+  const LazySegment seg(text, kV4);
+  const auto at = [&](std::string_view v) { return static_cast<std::size_t>(v.data() - text.data()); };
+  EXPECT_EQ(at(seg.component(0, 0)), 4u);
+  EXPECT_EQ(at(seg.component(1, 0)), 6u);
+  EXPECT_EQ(at(seg.component(1, 1)), 8u);
+  EXPECT_EQ(at(seg.component(2, 0, 0)), 10u);
+  EXPECT_EQ(at(seg.component(2, 0, 1)), 12u);
+  EXPECT_EQ(at(seg.component(2, 1, 1)), 14u);
+  EXPECT_EQ(at(seg.component(2, 0, 2)), 16u);
+  EXPECT_EQ(at(seg.element(2).repetition(1).raw()), 12u);
+  std::vector<std::size_t> walked;
+  for (const LazyElement element : seg.elements()) {
+    for (const LazyElement repetition : element.repetitions()) {
+      for (const std::string_view value : repetition.components()) walked.push_back(at(value));
+    }
+  }
+  EXPECT_EQ(walked, (std::vector<std::size_t>{4, 6, 8, 10, 12, 14, 16}));
+}
+
 }  // namespace
