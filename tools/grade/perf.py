@@ -9,6 +9,8 @@ import tempfile
 from common import run
 
 REPETITIONS = 3
+# Ratios from repetitions that differ by more than this factor are reported as noise, not a ratio.
+NOISE_SPREAD = 1.3
 # A short run: a few MiB of input (every lesson benchmark honours EDI_BENCH_BYTES) and a short
 # minimum time, so the panel adds seconds to `make check`, not minutes. `make bench` is the
 # measurement; this is a glance.
@@ -46,7 +48,7 @@ def panel(build, lesson, impl):
             continue
         times.setdefault(name, {}).setdefault(side, []).append(b["real_time"])
         if "bytes_per_second" in b:
-            rates.setdefault(name, {}).setdefault(side, []).append(b["bytes_per_second"] / 1e6)
+            rates.setdefault(name, {}).setdefault(side, []).append(b["bytes_per_second"] / (1 << 20))
     rows = []
     mine = impl
     for name, sides in sorted(times.items()):
@@ -59,16 +61,23 @@ def panel(build, lesson, impl):
         if "baseline" in sides and ref:
             row["baseline_vs_yours"] = statistics.median(sides["baseline"]) / statistics.median(ref)
         if name in rates and mine in rates[name]:
-            row["mb_per_s"] = statistics.median(rates[name][mine])
+            row["mib_per_s"] = statistics.median(rates[name][mine])
         rows.append(row)
     parts = []
     for row in rows:
         bits = []
-        if "mb_per_s" in row:
-            bits.append(f"{row['mb_per_s']:,.0f} MB/s")
+        if "mib_per_s" in row:
+            bits.append(f"{row['mib_per_s']:,.0f} MiB/s")
         if "vs_reference" in row:
             r = row["vs_reference"]
-            bits.append(f"your time {r['median']:.2f}x the reference's ({r['min']:.2f}-{r['max']:.2f})")
+            if r["max"] > NOISE_SPREAD * r["min"]:
+                # The repetitions disagree by more than the difference worth reporting: a ratio
+                # printed here would be noise (a busy machine, an unequal pair of cores).
+                r["noise"] = True
+                bits.append(f"too noisy to compare with the reference (repetitions gave {r['min']:.2f}x to "
+                            f"{r['max']:.2f}x; is the machine busy?)")
+            else:
+                bits.append(f"your time {r['median']:.2f}x the reference's ({r['min']:.2f}-{r['max']:.2f})")
         if "baseline_vs_yours" in row:
             ratio = row["baseline_vs_yours"]
             if ratio >= 1:
@@ -80,5 +89,8 @@ def panel(build, lesson, impl):
     for (side, name), message in sorted(errors.items()):
         if side == mine:
             parts.append(f"{name}: {message}")
-    return {"summary": "; ".join(parts) or "no comparable benchmarks", "benchmarks": rows,
-            "repetitions": REPETITIONS}
+    load = os.getloadavg()[0]
+    summary = "; ".join(parts) or "no comparable benchmarks"
+    if load > (os.cpu_count() or 1) / 2:
+        summary += f" (load average {load:.1f} on {os.cpu_count()} cores: numbers are unreliable)"
+    return {"summary": summary, "benchmarks": rows, "repetitions": REPETITIONS, "load_average": round(load, 2)}
