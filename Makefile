@@ -47,12 +47,12 @@ check:
 	@$(SETUP) build
 ifeq ($(filter-out off,$(SANITIZE)),)
 	@$(MAKE) --no-print-directory configure
-	@$(PYTHON) tools/grade/grade.py --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)" --sanitize $(GRADE_SANITIZE)
+	@$(PYTHON) -m tools.grade check --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)" --sanitize $(GRADE_SANITIZE)
 else ifeq ($(SANITIZE_PRESET),)
 	@echo "SANITIZE is 'off', 'thread' or 'address', not '$(SANITIZE)'" >&2; exit 2
 else
 	@$(MAKE) --no-print-directory build/$(SANITIZE_PRESET)/build.ninja
-	@$(PYTHON) tools/grade/grade.py --build build/$(SANITIZE_PRESET) --lesson "$(LESSON)" --impl "$(IMPL)" --perf off
+	@$(PYTHON) -m tools.grade check --build build/$(SANITIZE_PRESET) --lesson "$(LESSON)" --impl "$(IMPL)" --perf off
 endif
 
 test:

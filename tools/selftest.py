@@ -34,8 +34,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade"))
-from common import ROOT, Style, load_manifest, run  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tools.grade.common import ROOT, Style, load_manifest, run  # noqa: E402
 
 PY = sys.executable
 S = Style()
@@ -105,9 +105,9 @@ def core_tests():
 
 
 def grade(impl, report_dir):
-    cmd = [PY, str(ROOT / "tools" / "grade" / "grade.py"), "--impl", impl, "--perf", "off", "--report-dir", str(report_dir)]
+    cmd = [PY, "-m", "tools.grade", "check", "--impl", impl, "--perf", "off", "--report-dir", str(report_dir)]
     env = dict(os.environ, NO_COLOR="1")
-    status, output = run(cmd, env=env)
+    status, output = run(cmd, env=env, cwd=str(ROOT))
     report_path = report_dir / "report.json"
     if not report_path.exists():
         raise StepFailure(f"grade.py wrote no report:\n{tail(output)}")
@@ -146,7 +146,8 @@ def stubs_fail():
     for lesson in report["lessons"]:
         allowed = lessons[lesson["number"]]["stub_passes"]
         for t in lesson["tests"]:
-            marked = any(fnmatch.fnmatch(t["name"], p) for p in allowed)
+            # A sanitizer part's test ("race-free:Suite.Test") is marked like the test it repeats.
+            marked = any(fnmatch.fnmatch(t["name"].split(":")[-1], p) for p in allowed)
             if marked:
                 by_design += 1
                 if t["status"] != "passed":
@@ -405,7 +406,7 @@ def profile_smoke():
 
 @step("grader")
 def grader_selftest():
-    status, output = run([PY, str(ROOT / "tools" / "grade" / "selftest_grader.py")], env=dict(os.environ, NO_COLOR="1"))
+    status, output = run([PY, "-m", "tools.grade", "selftest"], env=dict(os.environ, NO_COLOR="1"), cwd=str(ROOT))
     if status != 0:
         raise StepFailure(tail(output, 40))
     return output.strip().splitlines()[-1] if output.strip() else "passed"
@@ -413,14 +414,13 @@ def grader_selftest():
 
 @step("harness")
 def harness_current():
-    status, output = run([PY, str(ROOT / "tools" / "grade" / "harness.py"), "check"])
+    status, output = run([PY, "-m", "tools.grade", "harness", "check"], cwd=str(ROOT))
     if status != 0:
-        raise StepFailure(output.strip() + "\n(after changing the harness on purpose: python3 tools/grade/harness.py update)")
-    listed, lists = run([PY, str(ROOT / "tools" / "grade" / "expected.py"), "check"])
+        raise StepFailure(output.strip() + "\n(after changing the harness on purpose: python3 -m tools.grade harness update)")
+    listed, lists = run([PY, "-m", "tools.grade", "expected", "check"], cwd=str(ROOT))
     if listed != 0:
         raise StepFailure(lists.strip())
-    sys.path.insert(0, str(ROOT / "tools" / "grade"))
-    import harness  # noqa: E402
+    from tools.grade import harness  # noqa: E402
     differ = [f for f in harness.given_files()
               if not (ROOT / f).exists() or not (ROOT / f.replace("exercises/", "solutions/", 1)).exists()
               or (ROOT / f).read_bytes() != (ROOT / f.replace("exercises/", "solutions/", 1)).read_bytes()]

@@ -17,7 +17,7 @@ fi
 
 grade() {
   clear 2>/dev/null || true
-  python3 tools/grade/grade.py --lesson "$num" --impl "$impl" --perf off
+  python3 -m tools.grade check --lesson "$num" --impl "$impl" --perf off
   echo
   echo "watching $dir (Ctrl-C stops)"
 }

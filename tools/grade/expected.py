@@ -1,21 +1,19 @@
-#!/usr/bin/env python3
 """The graded tests of every lesson, fixed by the harness (tests/NN-topic/graded.txt).
 
-    expected.py check    exit 1 when a lesson's list differs from its reference grader's tests
-    expected.py update   rewrite the lists from the reference graders (after adding a test)
+    python3 -m tools.grade expected check    exit 1 when a list differs from its reference grader's tests
+    python3 -m tools.grade expected update   rewrite the lists from the reference graders (after adding a test)
 
 `make check` runs exactly the names in graded.txt, never the names a learner's binary lists: a
 test the list does not name is not graded (and reported), a listed test that does not run fails.
 The lists are part of the checksummed harness; `make test` checks them against the reference.
 """
 import pathlib
-import sys
 
-from common import ROOT, load_manifest, run
-import runner
+from . import runner
+from .common import ROOT, load_manifest, run
 
 HEADER = ("# The graded tests of this lesson, one per line: `make check` runs exactly these.\n"
-          "# Generated from the reference grader by `python3 tools/grade/expected.py update`;\n"
+          "# Generated from the reference grader by `python3 -m tools.grade expected update`;\n"
           "# `make test` checks that it is current.\n")
 
 
@@ -39,7 +37,7 @@ def reference_names(build, lesson):
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1] not in ("check", "update"):
+    if len(argv) != 1 or argv[0] not in ("check", "update"):
         raise SystemExit(__doc__)
     build = ROOT / "build" / "default"
     lessons = load_manifest(build)["lessons"]
@@ -52,7 +50,7 @@ def main(argv):
         if not names:
             problems.append(f"lesson {lesson['number']}: the reference grader lists no tests")
             continue
-        if argv[1] == "update":
+        if argv[0] == "update":
             path_of(lesson["dir"]).write_text(HEADER + "".join(n + "\n" for n in names))
             print(f"tests/{lesson['dir']}/graded.txt: {len(names)} tests")
         else:
@@ -65,12 +63,9 @@ def main(argv):
                 problems.append(f"tests/{lesson['dir']}/graded.txt is stale: not listed {extra[:5]}, no longer a test {gone[:5]}"
                                 + (" (order differs)" if not extra and not gone else ""))
     if problems:
-        print("\n".join(problems) + "\n(after adding or renaming a test on purpose: python3 tools/grade/expected.py update)")
+        print("\n".join(problems) + "\n(after adding or renaming a test on purpose: python3 -m tools.grade expected update)")
         return 1
-    if argv[1] == "check":
+    if argv[0] == "check":
         print(f"graded test lists current ({sum(len(load(l['dir']) or []) for l in lessons)} tests in {len(lessons)} lessons)")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

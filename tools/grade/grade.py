@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """make check: build the graders of each lesson, run every graded test in its own process, print
 the scoreboard and write build/grade/report.json and build/grade/junit.xml.
 
-    grade.py [--lesson NN] [--impl exercises|solutions] [--build DIR] [--perf auto|on|off]
+    python3 -m tools.grade check [--lesson NN] [--impl exercises|solutions] [--build DIR] [--perf auto|on|off]
              [--sanitize auto|off|thread|address] [--quiet]
 
 One path from test to score:
@@ -36,11 +35,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-import expected
-import harness
-import runner
-import tamper
-from common import ROOT, Style, load_manifest, run, select_lessons
+from . import expected, harness, runner, tamper
+from .common import ROOT, Style, load_manifest, run, select_lessons
 
 STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "race", "memory_error", "leftover",
             "compile_error", "tampered", "skipped")
@@ -356,7 +352,7 @@ def grade(args):
         report_lessons.append(entry)
 
     if args.perf != "off" and (args.perf == "on" or len(lessons) == 1) and not main_sanitize:
-        import perf  # only when asked: it runs benchmarks
+        from . import perf  # only when asked: it runs benchmarks
         for lesson, entry in zip(lessons, report_lessons):
             if lesson["benchmarks"] and (args.perf == "on" or entry["status"] == "passed"):
                 progress.say("performance panel: running the lesson's benchmarks", force=True)
@@ -510,8 +506,9 @@ def print_scoreboard(report, report_dir):
     print(s.dim(f"report: {rel}/report.json  junit: {rel}/junit.xml"))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 -m tools.grade check", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lesson", default=os.environ.get("LESSON", ""))
     parser.add_argument("--impl", default="exercises", choices=["exercises", "solutions"])
     parser.add_argument("--build", default=str(ROOT / "build" / "default"))
@@ -521,9 +518,5 @@ def main():
                         help="off skips the graded sanitizer parts (the grade is then partial)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    args = parser.parse_args()
-    sys.exit(grade(args))
-
-
-if __name__ == "__main__":
-    main()
+    args = parser.parse_args(argv)
+    return grade(args)

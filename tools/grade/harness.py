@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Harness integrity: checksums of everything that decides a grade.
 
-    harness.py check     exit 1 and list the files that differ from tools/grade/harness.sha256
-    harness.py update    rewrite tools/grade/harness.sha256 (after changing the harness on purpose)
+    python3 -m tools.grade harness check    exit 1 and list the files that differ from tools/grade/harness.sha256
+    python3 -m tools.grade harness update   rewrite tools/grade/harness.sha256 (after changing the harness on purpose)
 
 The harness is the graders and their support code (tests/, with each lesson's list of graded
 tests), the core (core/), the grading and build scripts (tools/, cmake/, CMakeLists.txt,
@@ -19,7 +18,7 @@ import hashlib
 import pathlib
 import sys
 
-from common import ROOT
+from .common import ROOT
 
 SUM_FILE = ROOT / "tools" / "grade" / "harness.sha256"
 HARNESS = ["tests", "core", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile",
@@ -86,9 +85,9 @@ def update():
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1] not in ("check", "update"):
+    if len(argv) != 1 or argv[0] not in ("check", "update"):
         raise SystemExit(__doc__)
-    if argv[1] == "update":
+    if argv[0] == "update":
         update()
         return 0
     s = status()
@@ -101,7 +100,3 @@ def main(argv):
     if s.get("error"):
         print(s["error"])
     return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

@@ -6,7 +6,7 @@ import os
 import statistics
 import tempfile
 
-from common import run
+from .common import run
 
 REPETITIONS = 3
 # Ratios from repetitions that differ by more than this factor are reported as noise, not a ratio.

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from common import ROOT
+from .common import ROOT
 
 PR_SET_CHILD_SUBREAPER = 36
 ENV_TEST = "EDI_GRADE_TEST"

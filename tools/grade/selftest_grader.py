@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""Tests of the grader itself (a step of `make test`).
+"""Tests of the grader itself (a step of `make test`): python3 -m tools.grade selftest
 
 Builds lesson 00 in build/selftest-grader against a scratch copy of exercises/ and plants in it
 the failures the grader must report, then checks the scoreboard and report.json:
@@ -31,7 +30,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from common import ROOT, run
+from .common import ROOT, run
 
 BUILD = ROOT / "build" / "selftest-grader"
 SCRATCH = BUILD / "exercises"
@@ -59,10 +58,13 @@ def configure():
             raise SystemExit("configure failed:\n" + output[-3000:])
 
 
-def grade(name, lesson="00", grade_py=ROOT / "tools" / "grade" / "grade.py"):
+def grade(name, lesson="00", root=ROOT):
+    """Grades with the grader of the tree at `root` (a copy, for the harness scenario). The graded
+    sanitizer parts are tested by make test's solutions, stubs and mutants steps, not here."""
     report_dir = BUILD / "reports" / name
-    status, output = run([sys.executable, str(grade_py), "--build", str(BUILD), "--lesson", lesson,
-                          "--perf", "off", "--report-dir", str(report_dir)], env=dict(os.environ, NO_COLOR="1"))
+    status, output = run([sys.executable, "-m", "tools.grade", "check", "--build", str(BUILD), "--lesson", lesson,
+                          "--perf", "off", "--sanitize", "off", "--report-dir", str(report_dir)], cwd=str(root),
+                         env=dict(os.environ, NO_COLOR="1"))
     report = json.loads((report_dir / "report.json").read_text())
     return status, output, report, report_dir
 
@@ -136,8 +138,7 @@ def scenario_harness():
     if copy.exists():
         shutil.rmtree(copy)
     copy.mkdir(parents=True)
-    sys.path.insert(0, str(ROOT / "tools" / "grade"))
-    import harness
+    from . import harness
     for entry in harness.HARNESS + harness.given_files():
         src = ROOT / entry
         (copy / entry).parent.mkdir(parents=True, exist_ok=True)
@@ -145,14 +146,14 @@ def scenario_harness():
             shutil.copytree(src, copy / entry, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
             shutil.copy2(src, copy / entry)
-    status, output = run([sys.executable, str(copy / "tools" / "grade" / "harness.py"), "check"])
+    status, output = run([sys.executable, "-m", "tools.grade", "harness", "check"], cwd=str(copy))
     check(status == 0, f"harness: the unmodified copy should be intact:\n{output}")
     grader = copy / "tests" / LESSON / "warmup_test.cpp"
     grader.write_text(grader.read_text() + "\n// an edit\n")
-    status, output = run([sys.executable, str(copy / "tools" / "grade" / "harness.py"), "check"])
+    status, output = run([sys.executable, "-m", "tools.grade", "harness", "check"], cwd=str(copy))
     check(status == 1 and f"tests/{LESSON}/warmup_test.cpp" in output, f"harness: the edit was not flagged:\n{output}")
     plant(solution())
-    status, output, report, _ = grade("harness", grade_py=copy / "tools" / "grade" / "grade.py")
+    status, output, report, _ = grade("harness", root=copy)
     check("HARNESS MODIFIED: not a valid grade" in output, "harness: the scoreboard does not flag the edit")
     check(status != 0, f"harness: exit status {status} with an edited harness, expected non-zero")
     check(output.strip().splitlines()[-1].startswith("not a valid grade"), "harness: the last line should say why")
@@ -317,7 +318,7 @@ void leave_a_process() {{
     check("forged" not in after, "orphan: a leftover process rewrote report.json after grading")
 
 
-def main():
+def main(argv=()):
     configure()
     for scenario in (scenario_stub, scenario_mixed, scenario_syntax, scenario_harness, scenario_reports, scenario_exit0,
                      scenario_fakelist, scenario_macro, scenario_forged, scenario_orphan):
@@ -333,6 +334,3 @@ def main():
           "a fake test list, a redefined macro, a forged record and a leftover process earn nothing")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,7 @@ import functools
 import pathlib
 import re
 
-from common import ROOT
+from .common import ROOT
 
 MACRO_DEF = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
 DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(define|undef)[ \t]+([A-Za-z_]\w*)", re.M)

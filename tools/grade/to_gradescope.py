@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Converts build/grade/report.json into the results.json of Gradescope-style autograders.
 
-    python3 tools/grade/to_gradescope.py build/grade/report.json > /autograder/results/results.json
+    python3 -m tools.grade gradescope build/grade/report.json > /autograder/results/results.json
 
 One entry per graded test (name "lessonNN Suite.Test", its points and maximum, its status and
-message), the total score, and the harness verdict in the output text. A modified harness scores
-zero: the grade would not be valid.
+message), the total score, and the validity verdict in the output text. A grade that is not valid
+(modified harness, tampered lesson) scores zero; a partial one (sanitizer parts skipped) says so.
 """
 import json
 import sys
@@ -26,9 +25,12 @@ def convert(report):
     valid = report.get("valid_grade", False)
     if valid:
         output = f"Harness intact (digest {harness.get('digest')})."
+        if report.get("partial"):
+            output += " Partial grade: the sanitizer parts were skipped."
     else:
         changed = harness.get("modified", []) + harness.get("missing", []) + harness.get("added", [])
-        output = "HARNESS MODIFIED: not a valid grade. Changed: " + ", ".join(changed)
+        reasons = "; ".join(report.get("invalid_reasons", [])) or "the harness was modified"
+        output = f"Not a valid grade: {reasons}." + (" Changed: " + ", ".join(changed) if changed else "")
     return {
         "score": round(report["totals"]["points"], 2) if valid else 0.0,
         "output": output,
@@ -37,12 +39,9 @@ def convert(report):
 
 
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) != 1:
         raise SystemExit(__doc__)
-    with open(argv[1]) as f:
+    with open(argv[0]) as f:
         json.dump(convert(json.load(f)), sys.stdout, indent=2)
     print()
-
-
-if __name__ == "__main__":
-    main(sys.argv)
+    return 0
