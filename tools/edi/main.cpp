@@ -215,6 +215,10 @@ std::unique_ptr<edi::ByteSource> open_input(const std::string& path) {
   return std::make_unique<edi::FileSource>(path);
 }
 
+// The range of --max-segment: the reader's buffer is 256 KiB at least.
+constexpr std::uint64_t kMinSegmentLimit = 256 * kKiB;
+constexpr std::uint64_t kMaxSegmentLimit = 4 * kGiB;
+
 // How the commands that read use the streaming reader.
 struct ReadOptions {
   std::uint64_t max_segment = 16 * kMiB;
@@ -225,9 +229,14 @@ struct ReadOptions {
 // to raise it.
 std::string describe(edi::Errc rc, const ReadOptions& read) {
   if (rc != edi::Errc::segment_too_long) return std::string(edi::describe(rc));
+  if (read.max_segment >= kMaxSegmentLimit) {
+    return fmt::format("segment longer than the reader's limit of {} bytes: expected a segment terminator sooner "
+                       "(the largest --max-segment)",
+                       size_text(read.max_segment));
+  }
   return fmt::format("segment longer than the reader's limit of {} bytes: expected a segment terminator sooner "
                      "(raise the limit with --max-segment, e.g. --max-segment {})",
-                     size_text(read.max_segment), size_text(std::min(read.max_segment * 4, 4 * kGiB)));
+                     size_text(read.max_segment), size_text(std::min(read.max_segment * 4, kMaxSegmentLimit)));
 }
 
 // JSON string for `bytes`: valid UTF-8 is kept, each byte of an invalid sequence is written
@@ -747,7 +756,7 @@ int main(int argc, char** argv) {
 
     ReadOptions read;
     const auto given = [](const CLI::Option* option) { return option->count() > 0; };
-    if (std::any_of(max_segment_opts.begin(), max_segment_opts.end(), given)) read.max_segment = parse_size("--max-segment", max_segment_arg, 256 * kKiB, 4 * kGiB);
+    if (std::any_of(max_segment_opts.begin(), max_segment_opts.end(), given)) read.max_segment = parse_size("--max-segment", max_segment_arg, kMinSegmentLimit, kMaxSegmentLimit);
     int status = kValid;
     if (*gen) {
       if (given(size_opt)) gen_options.size = parse_size("--size", size_arg, 1, 1024 * kGiB);
