@@ -413,10 +413,17 @@ TEST(SegmentPool, TheBoundCutsTheLastBlockAfterSeveralGrowths) {
   EXPECT_EQ(created[1], 3u);
   EXPECT_EQ(created[3], 7u);
   EXPECT_EQ(created[7], 11u);  // a block of 8 cut to 4
+  const auto before = pool.stats();
   EXPECT_FALSE(pool.try_acquire());
   EXPECT_THROW((void)pool.acquire(), PoolExhausted);
-  EXPECT_EQ(pool.stats().created, 11u);
-  EXPECT_EQ(pool.stats().acquired, 11u);
+  EXPECT_THROW((void)pool.acquire(), PoolExhausted);
+  const auto after = pool.stats();  // strong guarantee: a refused acquisition changes nothing
+  EXPECT_EQ(after.created, before.created);
+  EXPECT_EQ(after.acquired, before.acquired);
+  EXPECT_EQ(after.outstanding, before.outstanding);
+  EXPECT_EQ(after.idle, before.idle);
+  EXPECT_EQ(after.created, 11u);
+  EXPECT_EQ(after.acquired, 11u);
   Segment* last = held.back().get();
   held.pop_back();
   EXPECT_EQ(pool.acquire().get(), last);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -50,6 +51,27 @@ TEST(StringInterner, ViewsStayValidAsItGrows) {
     EXPECT_EQ(names.intern("C" + std::to_string(i)).data(), copy[static_cast<std::size_t>(i)].data());
   }
   EXPECT_EQ(names.size(), 20020u);
+}
+
+// Strings longer than an arena block are stored whole, between short ones, and stay put.
+TEST(StringInterner, StringsLongerThanABlockAreStoredWhole) {
+  StringInterner names(16);
+  std::vector<std::string> texts;
+  std::vector<std::string_view> views;
+  for (int i = 0; i < 6; ++i) {
+    texts.push_back("S" + std::to_string(i));
+    texts.push_back(std::string(static_cast<std::size_t>(100 + 300 * i), static_cast<char>('a' + i)));
+  }
+  for (const auto& t : texts) views.push_back(names.intern(t));
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(views[i], texts[i]) << i;
+    EXPECT_EQ(names.intern(texts[i]).data(), views[i].data()) << i;
+    EXPECT_EQ(names.find(texts[i]), std::optional<StringInterner::Id>(static_cast<StringInterner::Id>(i))) << i;
+  }
+  std::size_t total = 0;
+  for (const auto& t : texts) total += t.size();
+  EXPECT_EQ(names.bytes(), total);
+  EXPECT_EQ(names.size(), texts.size());
 }
 
 // Ids are 0, 1, 2... in first-seen order, and view(id) gives the text back.
