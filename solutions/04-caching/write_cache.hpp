@@ -59,6 +59,8 @@ class WriteThroughCache {
 
   // The cached status (a hit), else the store's (a miss; cached unless a put or invalidate ran
   // meanwhile, which may have made the loaded value stale). Throws StoreError from the store.
+  // A miss loads exactly once: when a put or invalidate overtook the load, get() still returns
+  // what it loaded, without caching it, and does not load again.
   std::optional<MessageStatus> get(const std::string& key);
 
   // Drops the cached copy of `key` (the store was changed behind the cache's back); true when
@@ -106,17 +108,21 @@ struct WriteBehindStats {
 //   in the store after the next successful flush. A key written again before its flush is
 //   coalesced: the store gets only the newest value.
 // - A flush takes every dirty key and hands them to StatusStore::write() as one batch, one
-//   flush at a time. While a batch is in flight its values stay readable; keys written again
-//   meanwhile are dirty again, for the next batch.
+//   flush at a time (two store writes never overlap). Nothing dirty: the store is not called.
+//   While a batch is in flight its values stay readable; keys written again meanwhile are dirty
+//   again, for the next batch, whether the batch succeeds or fails.
 // - If the store throws, the batch's entries become dirty again (a newer value of a key written
 //   meanwhile wins), failed_batches counts it, and the error surfaces: flush() and
 //   flush_if_due() rethrow it, the flusher thread records it in stats().last_error. After a
-//   failure neither trigger fires again before max_delay has passed (no hammering of a store
-//   that is down); flush() always tries.
-// - The flusher thread (options.background) wakes when the size trigger fires and at least every
-//   max_delay / 4 of real time (1 ms at least) to check the time trigger by the cache's clock.
-// - The destructor stops the flusher, then flushes; if that fails it hands the unwritten writes
-//   to options.on_unwritten. Call flush() first to handle the error yourself.
+//   failure (of any flush: flush(), a trigger, the flusher, backpressure) neither trigger fires
+//   again before max_delay has passed since that failure, by the cache's clock (no hammering of
+//   a store that is down: each failure restarts the wait); flush() always tries.
+// - The flusher thread (options.background) is woken by the put() that fires the size trigger,
+//   and wakes at least every max_delay / 4 of real time (1 ms at least) to check the time
+//   trigger by the cache's clock.
+// - The destructor stops the flusher (waking it at once if it waits), then flushes; if that
+//   fails it hands the unwritten writes to options.on_unwritten. Call flush() first to handle
+//   the error yourself.
 //
 // Not copyable, not movable. REQUIRES: `store` outlives the cache; `now` may be called from
 // the flusher thread.
@@ -136,6 +142,7 @@ class WriteBehindCache {
 
   // The newest acknowledged value of `key`: dirty or in flight, else cached (hits), else the
   // store's (a miss, cached unless a put ran meanwhile). Throws StoreError from the store.
+  // Only a miss reads the store, exactly once (as WriteThroughCache::get()).
   std::optional<MessageStatus> get(const std::string& key);
 
   // Writes every write acknowledged before the call, waiting for a batch in flight first.

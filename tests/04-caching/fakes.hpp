@@ -8,6 +8,13 @@
 //   FakeStore store;
 //   store.fail_writes(true);                     // every write() throws StoreError, writes nothing
 //   store.hold_writes();                         // write() waits inside until release_writes()
+//   store.hold_loads();                          // load() waits inside until release_loads()
+//
+// The caches promise one store write at a time (WriteThroughCache serialises its puts,
+// WriteBehindCache its flushes). FakeStore::write() checks it the way ThreadSanitizer can see:
+// it bumps a plain counter before taking its own lock, so two write() calls that the cache did
+// not order (a put without its write mutex, a flush without the flush mutex) are a data race
+// that TSan reports on every run, whatever the timing.
 #pragma once
 
 #include <atomic>
@@ -43,14 +50,17 @@ class FakeClock {
 class FakeStore final : public StatusStore {
  public:
   std::optional<MessageStatus> load(const std::string& key) override {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     ++loads_;
-    const auto it = rows_.find(key);
-    if (it == rows_.end()) return std::nullopt;
-    return it->second;
+    std::optional<MessageStatus> row;
+    if (const auto it = rows_.find(key); it != rows_.end()) row = it->second;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return !loads_held_; });  // the row read above may be stale now
+    return row;
   }
 
   void write(std::span<const StatusWrite> batch) override {
+    ++unordered_writes_;  // deliberately unlocked: see the top of this file
     std::unique_lock lock(mutex_);
     ++writes_entered_;
     changed_.notify_all();
@@ -100,6 +110,29 @@ class FakeStore final : public StatusStore {
     }
     changed_.notify_all();
   }
+  // --- a load held in progress ---
+  // While held, load() counts itself (loads()) and reads the row, then waits until
+  // release_loads() before returning it: a test changes the row or the cache between a
+  // cache's miss and the moment its (now stale) load returns.
+  void hold_loads() {
+    std::lock_guard lock(mutex_);
+    loads_held_ = true;
+  }
+  void release_loads() {
+    {
+      std::lock_guard lock(mutex_);
+      loads_held_ = false;
+    }
+    changed_.notify_all();
+  }
+  // Waits until `n` load() calls have started or `give_up()` is true (see wait_for_writes_entered).
+  template <class GiveUp>
+  bool wait_for_loads_entered(int n, GiveUp give_up) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return loads_ >= n || give_up(); });
+    return loads_ >= n;
+  }
+
   // Waits until `n` write() calls have started or `give_up()` is true (checked whenever the store
   // changes; call poke() after changing what give_up() reads). Returns whether they started.
   template <class GiveUp>
@@ -135,6 +168,12 @@ class FakeStore final : public StatusStore {
     std::lock_guard lock(mutex_);
     return loads_;
   }
+  // write() calls, including refused ones and empty batches (batches() records only accepted,
+  // non-empty ones).
+  int writes_entered() const {
+    std::lock_guard lock(mutex_);
+    return writes_entered_;
+  }
   // Writes directly, bypassing any cache: "someone else changed the database".
   void set_row(const std::string& key, const MessageStatus& status) {
     std::lock_guard lock(mutex_);
@@ -151,6 +190,8 @@ class FakeStore final : public StatusStore {
   int fail_every_ = 0;
   int write_calls_ = 0;
   bool held_ = false;
+  bool loads_held_ = false;
+  int unordered_writes_ = 0;  // NOT guarded: the cache must order its write() calls
   int writes_entered_ = 0;
   int failed_ = 0;
   int loads_ = 0;

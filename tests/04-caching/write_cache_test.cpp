@@ -6,8 +6,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -22,6 +26,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using edi::caching::Duration;
 using edi::caching::MessageStatus;
 using edi::caching::SqliteStore;
 using edi::caching::StatusWrite;
@@ -102,6 +107,86 @@ class FlushInFlight {
   std::exception_ptr error_;
 };
 
+// Calls get(key) on another thread while the store holds loads: the test acts between the
+// cache's miss and the moment its load returns (a put, an invalidate), then lets the load
+// finish. result() is what that get() returned; it rethrows what it threw.
+template <class Cache>
+class GetInFlight {
+ public:
+  GetInFlight(Cache& cache, FakeStore& store, std::string key) : store_(store) {
+    store_.hold_loads();
+    const int before = store_.loads();
+    thread_ = std::thread([this, &cache, key = std::move(key)] {
+      try {
+        result_ = cache.get(key);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      done_ = true;
+      store_.poke();
+    });
+    if (!store_.wait_for_loads_entered(before + 1, [&] { return done_.load(); })) {
+      finish();
+      ADD_FAILURE() << "get() of a key the cache does not hold returned without loading it from the store";
+    }
+  }
+  ~GetInFlight() {
+    if (thread_.joinable()) finish();
+  }
+  GetInFlight(const GetInFlight&) = delete;
+  GetInFlight& operator=(const GetInFlight&) = delete;
+  // Lets the load finish; returns what get() returned, or rethrows what it threw.
+  std::optional<MessageStatus> finish() {
+    store_.release_loads();
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    return result_;
+  }
+
+ private:
+  FakeStore& store_;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::optional<MessageStatus> result_;
+  std::exception_ptr error_;
+};
+
+// Runs `action` on a thread while the test thread does something that must not wait for it;
+// if the test thread has not called done() within 10 s (a guard against a hang, not a
+// measurement: a correct cache answers in microseconds), `rescue` runs to unblock it, and
+// rescued() says so.
+class Watchdog {
+ public:
+  explicit Watchdog(std::function<void()> rescue)
+      : thread_([this, rescue = std::move(rescue)] {
+          std::unique_lock lock(mutex_);
+          if (!changed_.wait_for(lock, std::chrono::seconds(10), [&] { return done_; })) {
+            rescued_ = true;
+            lock.unlock();
+            rescue();
+          }
+        }) {}
+  ~Watchdog() { done(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  void done() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool rescued() const { return rescued_; }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool done_ = false;
+  std::atomic<bool> rescued_{false};
+  std::thread thread_;
+};
+
 // --- WriteThrough -----------------------------------------------------------------------------
 
 // A put is in the store when it returns, as a batch of one; the following get is a hit.
@@ -180,6 +265,75 @@ TEST(WriteThrough, WritesToSqlite) {
   EXPECT_EQ(db.load("m3"), status("validated", 100));
   EXPECT_EQ(cache.get("m3"), status("validated", 100));
   EXPECT_EQ(cache.get("m0"), status("received", 0));  // evicted, read back from SQLite
+}
+
+// A put that lands while a miss is loading makes the loaded value stale: get() returns what it
+// loaded (one load per miss, not retried) but does not cache it over the newer put.
+TEST(WriteThrough, AStaleLoadIsNotCachedOverANewerPut) {
+  FakeStore store;
+  store.set_row("m1", status("received", 1));
+  WriteThroughCache cache(store, 16);
+  std::optional<MessageStatus> loaded;
+  {
+    GetInFlight miss(cache, store, "m1");  // loading the old row...
+    cache.put("m1", status("validated", 2));  // ...when a newer value is written
+    loaded = miss.finish();
+  }
+  EXPECT_EQ(loaded, status("received", 1)) << "get() returns the value it loaded";
+  EXPECT_EQ(store.loads(), 1) << "one miss, one load: a stale load is not retried";
+  EXPECT_EQ(cache.get("m1"), status("validated", 2)) << "the stale load was cached over the newer put";
+  EXPECT_EQ(store.loads(), 1) << "the put cached its value: this get is a hit";
+  EXPECT_EQ(store.rows().at("m1"), status("validated", 2));
+}
+
+// invalidate() during a load: the load read the row before the change, so it must not be cached.
+TEST(WriteThrough, AnInvalidateDuringALoadKeepsTheOldValueOut) {
+  FakeStore store;
+  store.set_row("m1", status("received", 1));
+  WriteThroughCache cache(store, 16);
+  {
+    GetInFlight miss(cache, store, "m1");
+    store.set_row("m1", status("rejected", 7));  // another process changes the row...
+    EXPECT_FALSE(cache.invalidate("m1"));         // ...and tells the cache (nothing cached yet)
+    EXPECT_EQ(miss.finish(), status("received", 1));
+  }
+  EXPECT_EQ(cache.get("m1"), status("rejected", 7)) << "a load older than the invalidate was cached";
+  EXPECT_EQ(store.loads(), 2);
+}
+
+// A put holds its write mutex across the store write, not the cache's lock: while one put's
+// write is in the store, other threads still read cached keys, read stats, and invalidate.
+TEST(WriteThrough, GetsDoNotWaitForAPutsStoreWrite) {
+  FakeStore store;
+  WriteThroughCache cache(store, 16);
+  cache.put("cached", status("received", 1));
+  store.hold_writes();
+  std::atomic<bool> put_done{false};
+  std::exception_ptr put_error;
+  std::thread writer([&] {
+    try {
+      cache.put("slow", status("received", 2));
+    } catch (...) {
+      put_error = std::current_exception();
+    }
+    put_done = true;
+    store.poke();
+  });
+  const bool entered = store.wait_for_writes_entered(2, [&] { return put_done.load(); });
+  if (entered) {
+    Watchdog watchdog([&] { store.release_writes(); });
+    EXPECT_EQ(cache.get("cached"), status("received", 1));
+    EXPECT_EQ(cache.stats().hits, 1u);
+    EXPECT_TRUE(cache.invalidate("cached"));
+    watchdog.done();
+    EXPECT_FALSE(watchdog.rescued()) << "get() waited for another key's put to finish its store write: "
+                                        "hold the write mutex, not the cache's lock, across the store write";
+  }
+  store.release_writes();
+  writer.join();
+  if (put_error) std::rethrow_exception(put_error);
+  ASSERT_TRUE(entered) << "put() returned without writing to the store";
+  EXPECT_EQ(cache.get("slow"), status("received", 2));
 }
 
 // --- WriteBehind ------------------------------------------------------------------------------
@@ -334,10 +488,125 @@ TEST(WriteBehind, InFlightWritesStayReadable) {
     EXPECT_EQ(cache.get("a"), status("received", 1)) << "a write in flight was invisible to get()";
     EXPECT_EQ(cache.get("b"), status("received", 2));
     EXPECT_EQ(cache.dirty(), 2u);
+    EXPECT_EQ(store.loads(), 0) << "a value in flight is read from the batch, not from the store";
     flight.finish();
   }
   EXPECT_EQ(cache.dirty(), 0u);
   EXPECT_EQ(cache.get("a"), status("received", 1));  // from the store now
+}
+
+// The same race in the write-behind cache: a load that a put overtook is not cached.
+TEST(WriteBehind, AStaleLoadIsNotCachedOverANewerPut) {
+  FakeStore store;
+  FakeClock clock;
+  store.set_row("m1", status("received", 1));
+  WriteBehindCache cache(store, manual(), clock.now_function());
+  std::optional<MessageStatus> loaded;
+  {
+    GetInFlight miss(cache, store, "m1");
+    cache.put("m1", status("validated", 2));
+    loaded = miss.finish();
+  }
+  EXPECT_EQ(loaded, status("received", 1)) << "get() returns the value it loaded";
+  EXPECT_EQ(store.loads(), 1) << "one miss, one load: a stale load is not retried";
+  cache.flush();  // nothing dirty any more: the next get reads the read cache
+  EXPECT_EQ(cache.get("m1"), status("validated", 2)) << "the stale load was cached over the newer put";
+  EXPECT_EQ(store.loads(), 1);
+}
+
+// No dirty key, no store call: flush() and the triggers never hand the store an empty batch.
+TEST(WriteBehind, NothingDirtyMeansNoStoreWrite) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindCache cache(store, manual(1), clock.now_function());
+  cache.flush();
+  EXPECT_FALSE(cache.flush_if_due());
+  EXPECT_EQ(store.writes_entered(), 0) << "flush() with nothing dirty called the store's write()";
+  cache.put("a", status("received"));
+  EXPECT_TRUE(cache.flush_if_due());
+  cache.flush();
+  clock.advance(1h);
+  EXPECT_FALSE(cache.flush_if_due());
+  EXPECT_EQ(store.writes_entered(), 1) << "only the one batch with a dirty key reaches the store";
+  EXPECT_EQ(cache.stats().batches, 1u);
+  EXPECT_EQ(cache.stats().written, 1u);
+}
+
+// A key written again while its batch is in flight is dirty again when that batch succeeds: the
+// newer value is owed to the store, and the next flush writes it (and only it).
+TEST(WriteBehind, AKeyRewrittenDuringASuccessfulFlushStaysDirty) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindCache cache(store, manual(), clock.now_function());
+  cache.put("m1", status("received", 1));
+  cache.put("m2", status("received", 2));
+  {
+    FlushInFlight flight(cache, store);
+    cache.put("m1", status("validated", 3));
+    EXPECT_EQ(cache.dirty(), 3u) << "m1 in flight and m1 dirty again count twice";
+    EXPECT_EQ(cache.get("m1"), status("validated", 3));
+    flight.finish();
+  }
+  EXPECT_EQ(cache.dirty(), 1u) << "the rewritten key must stay dirty after its old value's batch";
+  EXPECT_EQ(cache.stats().coalesced, 0u) << "rewriting a key in flight (not dirty) coalesces nothing";
+  EXPECT_EQ(cache.get("m1"), status("validated", 3));
+  cache.flush();
+  const auto batches = store.batches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[1], (std::vector<StatusWrite>{{"m1", status("validated", 3)}}));
+  EXPECT_EQ(store.rows(), (Rows{{"m1", status("validated", 3)}, {"m2", status("received", 2)}}));
+}
+
+// The time trigger of the next batch starts at its first write, also when that write lands
+// while the previous batch is in flight, and not when that batch finishes.
+TEST(WriteBehind, APutDuringAFlushStartsTheNextBatchsClock) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindCache cache(store, manual(), clock.now_function());
+  cache.put("a", status("received", 1));
+  {
+    FlushInFlight flight(cache, store);
+    clock.advance(30ms);
+    cache.put("b", status("received", 2));  // the next batch's oldest write, at t + 30 ms
+    clock.advance(40ms);
+    flight.finish();                        // at t + 70 ms
+  }
+  clock.advance(60ms - 1ns);  // b is 100 ms - 1 ns old
+  EXPECT_FALSE(cache.flush_if_due());
+  clock.advance(1ns);
+  EXPECT_TRUE(cache.flush_if_due()) << "the time trigger must count from b's put, not from the end of a's batch";
+  EXPECT_EQ(store.batches().size(), 2u);
+  // A failure is no boundary for the last error: it stays until the store refuses again.
+  cache.put("c", status("received", 3));
+  store.fail_writes(true);
+  EXPECT_THROW(cache.flush(), StoreError);
+  store.fail_writes(false);
+  cache.flush();
+  EXPECT_NE(cache.stats().last_error.find("refused on purpose"), std::string::npos)
+      << "stats().last_error is what the store said the last time it refused a batch";
+}
+
+// The put that fires the size trigger wakes the flusher. Its periodic check is an hour away
+// here (max_delay / 4 of real time), so only that wake-up can get the batch written: the test
+// first waits until the flusher has looked at the clock (it is asleep then), then fills the batch.
+TEST(WriteBehind, ThePutThatFiresTheSizeTriggerWakesTheFlusher) {
+  FakeStore store;
+  FakeClock clock;
+  std::atomic<int> flusher_looks{0};
+  const std::thread::id test_thread = std::this_thread::get_id();
+  const edi::caching::NowFunction now = [&] {
+    if (std::this_thread::get_id() != test_thread) ++flusher_looks;
+    return clock.now();
+  };
+  WriteBehindOptions options = manual(4);
+  options.background = true;
+  options.max_delay = 4h;
+  WriteBehindCache cache(store, options, now);
+  for (int i = 0; i < 3; ++i) cache.put("m" + std::to_string(i), status("received", i));
+  ASSERT_TRUE(eventually([&] { return flusher_looks.load() > 0; })) << "the flusher thread never checked the triggers";
+  cache.put("m3", status("received", 3));  // the size trigger fires now
+  ASSERT_TRUE(store.wait_for_batches(1)) << "the flusher slept through the size trigger: put() must notify it";
+  EXPECT_EQ(store.batches()[0].size(), 4u);
 }
 
 // Over the real database: batches are transactions, and every row arrives.
@@ -517,6 +786,109 @@ TEST(Durability, FailedTriggerBacksOffForMaxDelay) {
   store.fail_writes(false);
   cache.flush();
   EXPECT_EQ(store.rows().size(), 3u);
+}
+
+// A failure of flush() itself (not only of a trigger) starts the back-off: the size trigger
+// stays quiet for max_delay after it, to the nanosecond.
+TEST(Durability, AFailedFlushAlsoBacksOffTheTriggers) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindCache cache(store, manual(2), clock.now_function());
+  cache.put("a", status("received"));
+  store.fail_writes(true);
+  EXPECT_THROW(cache.flush(), StoreError);
+  store.fail_writes(false);
+  cache.put("b", status("received"));  // the size trigger would fire now
+  clock.advance(100ms - 1ns);
+  EXPECT_FALSE(cache.flush_if_due()) << "a trigger fired less than max_delay after flush() failed";
+  EXPECT_EQ(store.writes_entered(), 1);
+  clock.advance(1ns);
+  EXPECT_TRUE(cache.flush_if_due());
+  EXPECT_EQ(store.rows().size(), 2u);
+}
+
+// Every failure restarts the back-off from its own instant: a store that stays down is tried
+// once per max_delay, not on every trigger after the first back-off ran out.
+TEST(Durability, EveryFailureRestartsTheBackOff) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindCache cache(store, manual(2), clock.now_function());
+  cache.put("a", status("received"));
+  cache.put("b", status("received"));
+  store.fail_writes(true);
+  EXPECT_THROW(cache.flush_if_due(), StoreError);  // failure 1 at t
+  clock.advance(100ms);
+  EXPECT_THROW(cache.flush_if_due(), StoreError);  // failure 2 at t + 100 ms
+  store.fail_writes(false);
+  for (const Duration step : {Duration(1ns), Duration(50ms), Duration(50ms - 2ns)}) {
+    clock.advance(step);
+    EXPECT_FALSE(cache.flush_if_due()) << "a trigger fired within max_delay of the second failure";
+  }
+  EXPECT_EQ(store.writes_entered(), 2);
+  clock.advance(1ns);  // t + 200 ms: max_delay after the second failure
+  EXPECT_TRUE(cache.flush_if_due());
+  EXPECT_EQ(cache.stats().failed_batches, 2u);
+  EXPECT_EQ(store.rows().size(), 2u);
+}
+
+// The destructor stops a flusher that is asleep (its next periodic check an hour away) at once:
+// the stop wakes it, then the final flush writes what is dirty.
+TEST(Durability, TheDestructorWakesASleepingFlusher) {
+  struct State {
+    FakeStore store;
+    FakeClock clock;
+    std::atomic<int> flusher_looks{0};
+    std::atomic<bool> destroyed{false};
+    std::thread::id test_thread = std::this_thread::get_id();
+    std::unique_ptr<WriteBehindCache> cache;
+  };
+  // Shared with the destroying thread, which may outlive the test if the destructor hangs.
+  const auto state = std::make_shared<State>();
+  WriteBehindOptions options = manual(100);
+  options.background = true;
+  options.max_delay = 4h;
+  State* raw = state.get();
+  state->cache = std::make_unique<WriteBehindCache>(state->store, options, [raw] {
+    if (std::this_thread::get_id() != raw->test_thread) ++raw->flusher_looks;
+    return raw->clock.now();
+  });
+  state->cache->put("m1", status("received", 1));
+  ASSERT_TRUE(eventually([&] { return state->flusher_looks.load() > 0; })) << "the flusher thread never checked the triggers";
+  std::thread destroyer([state] {
+    state->cache.reset();
+    state->destroyed = true;
+  });
+  if (!eventually([&] { return state->destroyed.load(); })) {
+    destroyer.detach();  // still blocked in the destructor; `state` stays alive with it
+    FAIL() << "the destructor did not return within 10 s: stopping must wake a flusher that waits "
+              "(wait on the stop token, or notify after request_stop())";
+  }
+  destroyer.join();
+  EXPECT_EQ(state->store.rows(), (Rows{{"m1", status("received", 1)}}));
+}
+
+// The flusher running and the store down at destruction: the final flush fails and the
+// writes still reach on_unwritten, the newest value of each key once.
+TEST(Durability, DestructorSalvagesWithTheFlusherRunning) {
+  FakeStore store;
+  FakeClock clock;
+  std::vector<StatusWrite> salvaged;
+  {
+    WriteBehindOptions options = manual(1000);
+    options.background = true;
+    options.on_unwritten = [&](std::vector<StatusWrite> writes) { salvaged = std::move(writes); };
+    WriteBehindCache cache(store, options, clock.now_function());
+    store.fail_writes(true);
+    cache.put("a", status("received", 1));
+    cache.put("b", status("received", 2));
+    EXPECT_THROW(cache.flush(), StoreError);
+    cache.put("a", status("validated", 3));
+  }
+  Rows got;
+  for (const auto& w : salvaged) got[w.key] = w.status;
+  EXPECT_EQ(got, (Rows{{"a", status("validated", 3)}, {"b", status("received", 2)}}));
+  EXPECT_EQ(salvaged.size(), 2u);
+  EXPECT_TRUE(store.rows().empty());
 }
 
 // When the store is down at destruction, the unwritten writes are handed to on_unwritten.
