@@ -247,6 +247,29 @@ void expect_results_consumed(const std::string& name, Kind kind) {
   }
 }
 
+// The timed region holds every pass: the run's measured time (the wall clock with UseRealTime or
+// UseManualTime, else the benchmark thread's CPU time) is at least what the processor's process()
+// calls took on the same clock. Not a speed check: it holds on any machine, however loaded, and
+// fails only when a pass ran with the timer stopped (PauseTiming around process(), a manual time
+// that leaves the pass out).
+void expect_passes_timed(const std::string& name, Kind kind) {
+  const FamilyRun* f = ran(name);
+  if (f == nullptr) return;
+  for (const InstanceReport& instance : f->report.instances) {
+    if (!judgeable(instance)) continue;
+    const std::string time_type = instance.run.run_name.time_type;
+    const bool wall = contains(time_type, "real_time") || contains(time_type, "manual_time");
+    const double timed = wall ? instance.run.real_accumulated_time : instance.run.cpu_accumulated_time;
+    const edi::bench05::PassTime& inside = instance.during.last_retired_time[index(kind)];
+    const double passes = 1e-9 * static_cast<double>(wall ? inside.wall_ns : inside.cpu_ns);
+    EXPECT_GE(timed, 0.98 * passes)
+        << instance.name << ": the run measured " << timed << " s (" << (wall ? "wall clock" : "CPU time")
+        << ") but its " << instance.run.iterations << " passes took " << passes
+        << " s: the passes ran with the timer stopped. Call process() inside the timed loop, not between "
+           "state.PauseTiming() and state.ResumeTiming().";
+  }
+}
+
 // --- BM_SequentialProcessing -------------------------------------------------------------------
 
 const std::string kSequential = "BM_SequentialProcessing";
@@ -266,6 +289,9 @@ TEST(SequentialProcessing, DoesOnePassPerIteration) { expect_one_pass_per_iterat
 // Every Result is consumed, so no pass can be optimized away.
 TEST(SequentialProcessing, ConsumesEveryResult) { expect_results_consumed(kSequential, Kind::sequential); }
 
+// The passes run while the timer runs.
+TEST(SequentialProcessing, TimesEveryPass) { expect_passes_timed(kSequential, Kind::sequential); }
+
 // --- BM_ConcurrentProcessing -------------------------------------------------------------------
 
 const std::string kConcurrent = "BM_ConcurrentProcessing";
@@ -284,6 +310,9 @@ TEST(ConcurrentProcessing, DoesOnePassPerIteration) { expect_one_pass_per_iterat
 
 // Every Result is consumed, so no pass can be optimized away.
 TEST(ConcurrentProcessing, ConsumesEveryResult) { expect_results_consumed(kConcurrent, Kind::concurrent); }
+
+// The passes run while the timer runs.
+TEST(ConcurrentProcessing, TimesEveryPass) { expect_passes_timed(kConcurrent, Kind::concurrent); }
 
 // At least three instances, each running a ConcurrentProcessor of its own worker count.
 TEST(ConcurrentProcessing, SweepsAtLeastThreeWorkerCounts) {
@@ -340,5 +369,8 @@ TEST(PooledProcessing, DoesOnePassPerIteration) { expect_one_pass_per_iteration(
 
 // Every Result is consumed, so no pass can be optimized away.
 TEST(PooledProcessing, ConsumesEveryResult) { expect_results_consumed(kPooled, Kind::pooled); }
+
+// The passes run while the timer runs.
+TEST(PooledProcessing, TimesEveryPass) { expect_passes_timed(kPooled, Kind::pooled); }
 
 }  // namespace

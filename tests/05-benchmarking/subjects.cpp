@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include <time.h>
+
 #include "edi/generator.hpp"
 #include "edi/tokenizer.hpp"
 
@@ -24,6 +26,8 @@ struct Counters {
   std::atomic<std::uint64_t> results_consumed{0};
   std::atomic<std::uint64_t> results_dropped{0};
   std::array<std::atomic<std::uint64_t>, kKinds> last_retired_passes{};
+  std::array<std::atomic<std::uint64_t>, kKinds> last_retired_wall_ns{};
+  std::array<std::atomic<std::uint64_t>, kKinds> last_retired_cpu_ns{};
   std::atomic<std::uint64_t> last_pass_bytes{0};
   std::atomic<std::uint64_t> last_pass_messages{0};
 };
@@ -43,9 +47,38 @@ void record_pass(Kind kind, const Workload& workload) noexcept {
   c.last_pass_messages.store(workload.message_count(), std::memory_order_relaxed);
 }
 
-void record_retired(Kind kind, std::uint64_t passes) noexcept {
-  counters().last_retired_passes[index(kind)].store(passes, std::memory_order_relaxed);
+void record_retired(Kind kind, std::uint64_t passes, const PassTime& time) noexcept {
+  Counters& c = counters();
+  c.last_retired_passes[index(kind)].store(passes, std::memory_order_relaxed);
+  c.last_retired_wall_ns[index(kind)].store(time.wall_ns, std::memory_order_relaxed);
+  c.last_retired_cpu_ns[index(kind)].store(time.cpu_ns, std::memory_order_relaxed);
 }
+
+std::uint64_t now_ns(clockid_t clock) noexcept {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Adds the time from its construction to its destruction to `total`: the whole of a process()
+// call, on the clocks Google Benchmark times with (CLOCK_MONOTONIC, as std::chrono::steady_clock,
+// and the calling thread's CPU clock).
+class PassClock {
+ public:
+  explicit PassClock(PassTime& total) noexcept
+      : total_(total), wall_(now_ns(CLOCK_MONOTONIC)), cpu_(now_ns(CLOCK_THREAD_CPUTIME_ID)) {}
+  ~PassClock() {
+    total_.cpu_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_;
+    total_.wall_ns += now_ns(CLOCK_MONOTONIC) - wall_;
+  }
+  PassClock(const PassClock&) = delete;
+  PassClock& operator=(const PassClock&) = delete;
+
+ private:
+  PassTime& total_;
+  std::uint64_t wall_;
+  std::uint64_t cpu_;
+};
 
 // --- one message: parse, validate, add up ------------------------------------------------------
 
@@ -217,9 +250,10 @@ const Totals& Result::totals() const noexcept {
 
 SequentialProcessor::SequentialProcessor() { bump(counters().processors_built[index(Kind::sequential)]); }
 
-SequentialProcessor::~SequentialProcessor() { record_retired(Kind::sequential, passes_); }
+SequentialProcessor::~SequentialProcessor() { record_retired(Kind::sequential, passes_, time_); }
 
 Result SequentialProcessor::process(const Workload& workload) {
+  const PassClock clock(time_);
   Totals totals;
   for (const MessageInfo& info : workload.messages()) totals += process_message_fresh(workload.text(), info);
   ++passes_;
@@ -251,7 +285,7 @@ ConcurrentProcessor::ConcurrentProcessor(std::size_t workers) : worker_count_(wo
 ConcurrentProcessor::~ConcurrentProcessor() {
   // Each jthread requests its stop (which wakes its wait on batch_ready_) and is joined.
   threads_.clear();
-  record_retired(Kind::concurrent, passes_);
+  record_retired(Kind::concurrent, passes_, time_);
 }
 
 void ConcurrentProcessor::work(std::stop_token stop) {
@@ -283,6 +317,7 @@ void ConcurrentProcessor::work(std::stop_token stop) {
 }
 
 Result ConcurrentProcessor::process(const Workload& workload) {
+  const PassClock clock(time_);
   {
     std::lock_guard lock(mutex_);
     batch_ = &workload;
@@ -334,9 +369,10 @@ std::size_t MessageBufferPool::created() const {
 
 PooledProcessor::PooledProcessor() { bump(counters().processors_built[index(Kind::pooled)]); }
 
-PooledProcessor::~PooledProcessor() { record_retired(Kind::pooled, passes_); }
+PooledProcessor::~PooledProcessor() { record_retired(Kind::pooled, passes_, time_); }
 
 Result PooledProcessor::process(const Workload& workload) {
+  const PassClock clock(time_);
   Totals totals;
   for (const MessageInfo& info : workload.messages()) {
     std::unique_ptr<MessageBufferPool::Buffer> buffer = pool_.acquire();
@@ -363,6 +399,7 @@ Probe probe() noexcept {
     p.processors_built[k] = load(c.processors_built[k]);
     p.passes[k] = load(c.passes[k]);
     p.last_retired_passes[k] = load(c.last_retired_passes[k]);
+    p.last_retired_time[k] = PassTime{load(c.last_retired_wall_ns[k]), load(c.last_retired_cpu_ns[k])};
   }
   for (std::size_t w = 0; w < p.concurrent_built_with.size(); ++w) p.concurrent_built_with[w] = load(c.concurrent_built_with[w]);
   p.results_made = load(c.results_made);
@@ -384,7 +421,7 @@ Probe since(const Probe& before) noexcept {
   p.results_made -= before.results_made;
   p.results_consumed -= before.results_consumed;
   p.results_dropped -= before.results_dropped;
-  return p;  // last_retired_passes, last_pass_bytes and last_pass_messages: as they are now
+  return p;  // last_retired_passes and _time, last_pass_bytes and _messages: as they are now
 }
 
 }  // namespace edi::bench05
