@@ -8,6 +8,8 @@
   stubs          every graded test fails on the stubs of exercises/, cleanly ("not implemented
                  yet" or a failed assertion, never a crash or a hang), except the tests a lesson
                  marks as passing on the stub by design (STUB_PASSES)
+  docs           every console example in the documentation whose output is shown is run and
+                 matches (tools/doctest_md.py); README's stub scoreboard is the stubs step's
   mutants        every mutant (tests/NN-topic/mutants/*.mutant) is caught by at least one grader
                  or by the lesson's graded sanitizer part, and every lesson has at least three
   lessons        every lesson ships its text, hints (three or more per exercise) and demo, and its
@@ -105,9 +107,13 @@ def core_tests():
 
 
 def grade(impl, report_dir):
-    cmd = [PY, "-m", "tools.grade", "check", "--impl", impl, "--perf", "off", "--report-dir", str(report_dir)]
+    cmd = [PY, "-m", "tools.grade", "check", "--impl", impl, "--perf", "off", "--report-dir", str(report_dir), "--quiet"]
     env = dict(os.environ, NO_COLOR="1")
-    status, output = run(cmd, env=env, cwd=str(ROOT))
+    proc = subprocess.run(cmd, env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace", stdin=subprocess.DEVNULL)
+    status, output = proc.returncode, proc.stdout + proc.stderr
+    # The scoreboard exactly as `make check` prints it on standard output, for the docs step.
+    (report_dir / "scoreboard.txt").write_text(proc.stdout)
     report_path = report_dir / "report.json"
     if not report_path.exists():
         raise StepFailure(f"grade.py wrote no report:\n{tail(output)}")
@@ -196,6 +202,21 @@ def sanitizer_part_catches(lesson, mutants):
                 caught[m] = f"the {'race-free' if kind == 'thread' else 'memory-safe'} part ({preset}" + (
                     f": {what.group(1).strip()})" if what else ")")
     return caught, problems
+
+
+@step("docs")
+def docs_examples():
+    """Every console example of the documentation whose output is shown is run and compared
+    (tools/doctest_md.py); README's `make check` scoreboard is compared with the stubs step's."""
+    cmd = [PY, str(ROOT / "tools" / "doctest_md.py"), "--bin-dir", str(ROOT / "build" / "default" / "tools" / "edi"),
+           "--run-expensive"]
+    scoreboard = OUT / "exercises" / "scoreboard.txt"
+    if scoreboard.exists():
+        cmd += ["--output-of", f"make check={scoreboard}"]
+    status, output = run(cmd, env=dict(os.environ, NO_COLOR="1"), cwd=str(ROOT), timeout=1200)
+    if status != 0:
+        raise StepFailure(tail(output, 40))
+    return output.strip().splitlines()[-1] if output.strip() else "passed"
 
 
 @step("mutants")
@@ -441,7 +462,7 @@ def harness_current():
     return output.strip() + "; " + lists.strip()
 
 
-STEPS = [build_default, core_tests, compile_fail, lesson_files, solutions_pass, stubs_fail, mutants_caught, demos_run,
+STEPS = [build_default, core_tests, compile_fail, lesson_files, solutions_pass, stubs_fail, docs_examples, mutants_caught, demos_run,
          benchmarks_smoke, asan, tsan, profile_smoke, grader_selftest, harness_current]
 
 
