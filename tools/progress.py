@@ -26,12 +26,14 @@ class Progress:
         self.tty = self.stream.isatty()
         self.last = 0.0
         self.width = 0
+        self.said = 0.0  # when say() was last called (a ticker stays quiet while others speak)
         self.lock = threading.Lock()
 
     def say(self, text, force=False):
         if self.quiet:
             return
         with self.lock:
+            self.said = time.monotonic()
             if self.tty:
                 text = text[:max(20, shutil.get_terminal_size((100, 20)).columns - 1)]
                 self.stream.write("\r" + text + " " * max(0, self.width - len(text)))
@@ -78,6 +80,34 @@ def build(build_dir, targets, progress, label, estimate):
     proc.wait()
     progress.clear()
     return proc.returncode, "".join(lines)
+
+
+class Ticker:
+    """A background progress line for a long step that has nothing else to say: "label: 42 s",
+    quiet while other progress lines come (a build's [n/N] steps, for instance)."""
+
+    def __init__(self, progress, label, expected_seconds=None):
+        self.progress, self.label, self.expected = progress, label, expected_seconds
+        self.started = time.monotonic()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop.wait(1.0):
+            if time.monotonic() - self.progress.said >= 2:
+                about = f" of about {self.expected:.0f} s" if self.expected else ""
+                self.progress.say(f"{self.label}: {time.monotonic() - self.started:.0f} s{about}")
+                self.progress.said -= 2  # keep ticking every second
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.progress.clear()
+        return False
 
 
 def run_with_ticker(cmd, progress, label, expected_seconds=None, env=None, on_line=None):
