@@ -13,6 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade"))
 from common import ROOT, load_manifest, run, select_lessons  # noqa: E402
+import progress as prog  # noqa: E402
 
 
 def lesson_dir(lesson):
@@ -74,7 +75,8 @@ def demo(args):
     number = directory.name[:2]
     build = ROOT / "build" / "default"
     target = f"demo{number}_{args.impl}"
-    status, output = run(["cmake", "--build", str(build), "--target", target])
+    status, output = prog.build(build, [target], prog.Progress(), f"lesson {number}'s demo",
+                                "about 1-2 minutes on 2 cores (the core library and the demo)")
     if status != 0:
         print(output)
         print(f"the demo did not build: fix the error above (make check LESSON={number} says the same)")
