@@ -147,10 +147,18 @@ else
   exit 1
 fi
 
-# What apt would do: the packages with their dependencies, and the disk space they take.
+# What apt would do: the packages with their dependencies, and the disk space they take. On a
+# machine whose package lists were never fetched apt knows none of them: fetch the lists first.
 # shellcheck disable=SC2086
 plan=$(LC_ALL=C apt-get --print-uris -q install --no-install-recommends $missing 2>/dev/null || true)
 count=$(echo "$plan" | sed -n 's/.* \([0-9][0-9]*\) newly installed.*/\1/p')
+if [ -z "$count" ]; then
+  echo "setup.sh: fetching the package lists (apt-get update)"
+  $sudo apt-get update -q >/dev/null || true
+  # shellcheck disable=SC2086
+  plan=$(LC_ALL=C apt-get --print-uris -q install --no-install-recommends $missing 2>/dev/null || true)
+  count=$(echo "$plan" | sed -n 's/.* \([0-9][0-9]*\) newly installed.*/\1/p')
+fi
 space=$(echo "$plan" | sed -n 's/^After this operation, \(.*\) of additional disk space.*/\1/p')
 mb=$(echo "$space" | awk '{v=$1; gsub(",", "", v); u=$2; if (u=="GB") v*=1000; else if (u=="kB") v/=1000; else if (u=="B") v=0; printf "%d", v}')
 echo "setup.sh (${*:-build}): needs these Debian packages:$missing"
