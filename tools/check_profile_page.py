@@ -2,7 +2,7 @@
 """Checks that `make profile` writes a page a browser draws: build/profile/NN/index.html with the
 flame graph, the call graph and the top tables.
 
-  python3 tools/check_profile_page.py [--build build/profile] [--lesson 06]
+  python3 tools/check_profile_page.py [--build build/profile] [--lesson 06] [--no-profile]
 
 Installs what it needs first (tools/setup.sh profile flame browser: gperftools, graphviz, the
 npm flame graph renderer, Chromium), configures the profile preset if needed, profiles the
@@ -96,6 +96,8 @@ def main():
     parser.add_argument("--build", default=str(ROOT / "build" / "profile"))
     parser.add_argument("--lesson", default="06")
     parser.add_argument("--no-setup", action="store_true", help="do not run tools/setup.sh")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="check the page an earlier make profile wrote (the self-test's profile step) instead of profiling again")
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
     results = []
@@ -109,20 +111,24 @@ def main():
         status = subprocess.run([str(ROOT / "tools" / "setup.sh"), "profile", "flame", "browser"]).returncode
         if not check("set-up", status == 0, "tools/setup.sh profile flame browser" + ("" if status == 0 else f" exited {status}")):
             return finish(results)
-    if not (build / "build.ninja").exists():
+    if not (build / "build.ninja").exists() and not args.no_profile:
         status = subprocess.run(["cmake", "--preset", "profile", "-B", str(build)], cwd=str(ROOT),
                                 stdout=subprocess.DEVNULL).returncode
         if not check("configure", status == 0, f"cmake --preset profile -B {os.path.relpath(build, ROOT)}"):
             return finish(results)
     lesson = str(args.lesson).zfill(2)
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "profile.py"), "--build", str(build), "--lesson", lesson,
-                           "--impl", "solutions", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, errors="replace", env=dict(os.environ, NO_COLOR="1"))
+    if args.no_profile:
+        proc = subprocess.CompletedProcess([], 0, "")
+    else:
+        proc = subprocess.run([sys.executable, str(ROOT / "tools" / "profile.py"), "--build", str(build), "--lesson",
+                               lesson, "--impl", "solutions", "--quiet"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace", env=dict(os.environ, NO_COLOR="1"))
     out = build / lesson
     page = out / "index.html"
     if not check("make profile", proc.returncode == 0 and page.exists(),
                  f"{os.path.relpath(page, ROOT)} written" if proc.returncode == 0 and page.exists()
-                 else "profile.py failed:\n" + "\n".join(proc.stdout.splitlines()[-15:])):
+                 else "profile.py failed:\n" + "\n".join(proc.stdout.splitlines()[-15:]) if proc.returncode
+                 else f"{os.path.relpath(page, ROOT)} is missing (make profile LESSON={lesson} writes it)"):
         return finish(results)
     for name in ("cpu.svg", "cpu_graph.svg", "cpu.collapsed", "flame.html", "cpu.txt"):
         check(f"{name}", (out / name).exists() and (out / name).stat().st_size > 0, "written, not empty")
@@ -138,7 +144,7 @@ def main():
           f"data-flame={flame.group(1) if flame else 'absent'}, {frames.group(1) if frames else 0} frames drawn"
           + ("" if status == 0 else f" (chromium exited {status})"))
     check("call graph and tables on the page", 'src="cpu_graph.svg"' in (dom or "") and "Total:" in (dom or ""),
-          "the page holds cpu.svg and the google-pprof tables")
+          "the page holds cpu_graph.svg and the google-pprof tables")
 
     shot = out / "index.png"
     shot.unlink(missing_ok=True)
