@@ -3,7 +3,7 @@
 
 Reads build/grade/report.json (what the last `make check` wrote) and keeps each lesson's latest
 result in build/grade/progress.json, so a `make check LESSON=01` after a full `make check` updates
-lesson 01 and keeps the others. Prints a progress bar over every lesson in lessons/, each lesson's
+lesson 01 and keeps the others (`--record` only does that, for calling after every grade). Prints a progress bar over every lesson in lessons/, each lesson's
 tests and points, and the next thing to do: the first lesson not done, its first failing test with
 its message, and the commands that regrade it and show a hint. Grades nothing itself and builds
 nothing: it takes a second.
@@ -97,9 +97,13 @@ def main():
     parser.add_argument("--impl", default="exercises", choices=["exercises", "solutions"])
     parser.add_argument("--report", default=str(REPORT), help="the grade report to read")
     parser.add_argument("--progress", default=str(PROGRESS), help="where the lessons' latest results are kept")
+    parser.add_argument("--record", action="store_true",
+                        help="only merge the last report into the progress file, print nothing (after each make check)")
     args = parser.parse_args()
     s = Style()
     progress = update_progress(pathlib.Path(args.report), pathlib.Path(args.progress)).get(args.impl, {})
+    if args.record:
+        return 0
     lessons = lesson_folders()
     if not progress:
         print(f"No grade of {args.impl}/ yet. `make check` grades every lesson (the first build takes about "
