@@ -12,7 +12,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade"))
-from common import ROOT, load_manifest, run, select_lessons  # noqa: E402
+from common import ROOT  # noqa: E402
 import progress as prog  # noqa: E402
 
 
