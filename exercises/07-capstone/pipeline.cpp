@@ -14,6 +14,7 @@
 //   ReportBuilder builder(options_.max_problems); builder.add(...) / add_duplicate(...)
 //   builder.finish(splitter.take_summary());
 //   options_.observer                            // may be null; call it as pipeline.hpp says
+//                                                // (merging_paused too, when merging stops)
 #include "pipeline.hpp"
 
 #include "edi/error.hpp"

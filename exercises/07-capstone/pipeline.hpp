@@ -43,6 +43,12 @@ class PipelineObserver {
   // On the reader, right before it blocks because max_in_flight messages are in flight (read
   // and not yet merged). Must not throw.
   virtual void reader_waiting() noexcept {}
+  // On the thread that merges results, each time it has merged every result that was ready and
+  // stops merging because the result of `next_sequence` has not been filed yet; called before it
+  // lets go of merging (a flag, a lock, its turn). A worker may file that result at this very
+  // moment, and it must still be merged: by this thread, or by the one that filed it. A test
+  // holds the merging thread here to make a result arrive just then. Must not throw.
+  virtual void merging_paused(std::uint64_t next_sequence) noexcept { (void)next_sequence; }
 };
 
 struct Options {

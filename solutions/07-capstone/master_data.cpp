@@ -143,6 +143,7 @@ PartnerDirectory::~PartnerDirectory() {
 }
 
 PartnerPtr PartnerDirectory::find(std::string_view gln) const {
+  if (query_hook_) query_hook_(gln);
   queries_.fetch_add(1, std::memory_order_relaxed);
   const std::lock_guard lock(mutex_);
   sqlite3_bind_text(find_, 1, gln.data(), static_cast<int>(gln.size()), SQLITE_TRANSIENT);

@@ -18,10 +18,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -56,6 +58,11 @@ class PartnerDirectory {
   // The partner with this GLN, or nullptr. One SQL query per call.
   PartnerPtr find(std::string_view gln) const;
 
+  // A seam for tests: find() calls `hook(gln)` first, on the calling thread, before it takes the
+  // directory's lock and queries. A test pauses a query there to make other threads ask at the
+  // same moment. Set it before the directory is shared between threads; empty by default.
+  void set_query_hook(std::function<void(std::string_view gln)> hook) { query_hook_ = std::move(hook); }
+
   // Number of find() calls so far: what a cache in front of the directory saves.
   std::uint64_t queries() const noexcept { return queries_.load(std::memory_order_relaxed); }
   // Rows of the partners table.
@@ -66,6 +73,7 @@ class PartnerDirectory {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* find_ = nullptr;
   mutable std::atomic<std::uint64_t> queries_{0};
+  std::function<void(std::string_view)> query_hook_;
 };
 
 // The SQL that creates the schema: lesson 04's schema.sql, compiled in when the build found that

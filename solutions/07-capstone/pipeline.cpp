@@ -153,8 +153,9 @@ class WorkQueue {
 // (Under one mutex for everything, workers spent a fifth of their time asleep waiting for it.)
 class OrderedMerger {
  public:
-  OrderedMerger(std::size_t window, DedupCache& dedup, ReportBuilder& builder, InFlightWindow& in_flight)
-      : slots_(window), dedup_(dedup), builder_(builder), in_flight_(in_flight) {}
+  OrderedMerger(std::size_t window, DedupCache& dedup, ReportBuilder& builder, InFlightWindow& in_flight,
+                PipelineObserver& observer)
+      : slots_(window), dedup_(dedup), builder_(builder), in_flight_(in_flight), observer_(observer) {}
 
   void complete(MessageResult&& result) {
     {
@@ -165,6 +166,7 @@ class OrderedMerger {
     bool expected = false;
     while (merging_.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
       while (std::optional<MessageResult> next = take_next()) merge(std::move(*next));
+      observer_.merging_paused(next_);  // only the merging thread writes next_
       merging_.store(false, std::memory_order_release);
       // A result filed while we merged, by a worker that then left: merge it too.
       const std::lock_guard lock(slots_mutex_);
@@ -209,6 +211,7 @@ class OrderedMerger {
   DedupCache& dedup_;
   ReportBuilder& builder_;
   InFlightWindow& in_flight_;
+  PipelineObserver& observer_;
 };
 
 // The first exception that stops the run. Thread-safe.
@@ -244,7 +247,7 @@ Report Pipeline::run(ByteSource& source) {
   ReportBuilder builder(options_.max_problems);
   InFlightWindow in_flight(window);
   WorkQueue queue(window);
-  OrderedMerger merger(window, dedup, builder, in_flight);
+  OrderedMerger merger(window, dedup, builder, in_flight, observer);
   FirstError error;
   const auto stop = [&] {
     in_flight.stop();

@@ -4,12 +4,15 @@
 // tests exact: PartnerDirectory::queries() says how often the cache went to the database.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <barrier>
 #include <exception>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "caches.hpp"
+#include "capstone_test.hpp"
 #include "edi/generator.hpp"
 
 namespace {
@@ -178,6 +181,125 @@ TEST(PartnerCache, IsSafeToShareBetweenThreads) {
   const PartnerCache::Stats stats = cache.stats();
   EXPECT_EQ(stats.hits + stats.misses, 4u * 3000u * 2u);
   EXPECT_EQ(stats.misses, directory.queries());
+}
+
+// More shards than capacity: the shards are reduced to the capacity, and the bound still holds.
+TEST(PartnerCache, MoreShardsThanCapacity) {
+  PartnerDirectory directory(":memory:");
+  for (const std::size_t capacity : {1u, 3u, 5u}) {
+    PartnerCache cache(directory, capacity, /*shards=*/8);
+    for (std::size_t i = 0; i < 40; ++i) {
+      const edi::capstone::PartnerPtr p = cache.find(gln(i));
+      ASSERT_NE(p, nullptr);
+      EXPECT_EQ(p->gln, gln(i));
+      ASSERT_LE(cache.size(), capacity) << "capacity " << capacity << ", 8 shards asked for";
+    }
+    EXPECT_NE(cache.find(gln(39)), nullptr);
+  }
+}
+
+// The cache keeps its own copy of a GLN: the caller's buffer may change right after find().
+TEST(PartnerCache, KeepsItsOwnCopyOfTheKey) {
+  PartnerDirectory directory(":memory:");
+  PartnerCache cache(directory, 8, 1);
+  std::string buffer = gln(0);
+  ASSERT_NE(cache.find(buffer), nullptr);
+  buffer.replace(0, buffer.size(), gln(1));  // the same bytes now hold another GLN
+  const edi::capstone::PartnerPtr p = cache.find(buffer);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->gln, gln(1));
+  EXPECT_EQ(directory.queries(), 2u);
+  const edi::capstone::PartnerPtr again = cache.find(gln(0));
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->gln, gln(0));
+  EXPECT_EQ(directory.queries(), 2u);
+}
+
+// Two threads miss the same GLN at the same moment: the first is held inside its directory
+// query until the second is blocked (on the cache's lock) or is querying too. One query, one
+// miss, one hit: the second thread waits for the first one's answer instead of asking again.
+TEST(PartnerCache, OneQueryForAConcurrentMiss) {
+  for (const std::size_t shards : {1u, 8u}) {
+    PartnerDirectory directory(":memory:");
+    PartnerCache cache(directory, 64, shards);
+    const std::string wanted = gln(5);
+    ASSERT_NE(cache.find(gln(0)), nullptr);  // find() works at all, before any thread is started
+    std::atomic<int> queries{0};
+    std::atomic<long> second_thread{0};
+    std::atomic<bool> second_queried{false};
+    std::atomic<bool> timed_out{false};
+    capstone_test::Gate first_querying;
+    directory.set_query_hook([&](std::string_view) {
+      if (queries.fetch_add(1) == 0) {
+        first_querying.open();
+        const bool went_on = capstone_test::wait_until([&] {
+          const long tid = second_thread.load();
+          return second_queried.load() || (tid != 0 && capstone_test::thread_is_held(tid));
+        });
+        if (!went_on) timed_out = true;
+      } else {
+        second_queried = true;
+      }
+    });
+    edi::capstone::PartnerPtr first, second;
+    std::exception_ptr errors[2];
+    std::thread one([&] {
+      try {
+        first = cache.find(wanted);
+      } catch (...) {
+        errors[0] = std::current_exception();
+        first_querying.open();
+      }
+    });
+    const bool querying = first_querying.wait();
+    std::thread two([&] {
+      second_thread = capstone_test::this_thread_id();
+      try {
+        second = cache.find(wanted);
+      } catch (...) {
+        errors[1] = std::current_exception();
+      }
+    });
+    one.join();
+    two.join();
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    ASSERT_TRUE(querying) << "the first find() never queried the directory";
+    EXPECT_FALSE(timed_out) << "the second find() neither blocked nor queried for 10 s";
+    EXPECT_EQ(directory.queries(), 2u) << shards << " shards: two find() of one GLN at the same moment queried "
+                                          "the directory twice; the second should wait for the first's answer";
+    ASSERT_NE(first, nullptr);
+    ASSERT_NE(second, nullptr);
+    EXPECT_EQ(second->gln, wanted);
+    EXPECT_EQ(cache.stats().misses, 2u);  // gln(0) and `wanted`
+    EXPECT_EQ(cache.stats().hits, 1u);
+  }
+}
+
+// Two threads hit the same shard together, round after round (a barrier starts every round):
+// hits are counted and entries reordered under the shard's lock (ThreadSanitizer grades it).
+TEST(PartnerCache, ThreadsHitTheSameShardTogether) {
+  PartnerDirectory directory(":memory:");
+  PartnerCache cache(directory, 8, 1);
+  for (std::size_t i = 0; i < 4; ++i) cache.find(gln(i));
+  std::barrier<> round(2);
+  std::vector<int> wrong(2, 0);
+  const auto hit = [&](std::size_t me) {
+    for (std::size_t i = 0; i < 50; ++i) {
+      round.arrive_and_wait();
+      const std::size_t k = (i + me) % 4;
+      const edi::capstone::PartnerPtr p = cache.find(gln(k));
+      if (p == nullptr || p->gln != gln(k)) ++wrong[me];
+    }
+  };
+  std::thread other(hit, 1);
+  hit(0);
+  other.join();
+  EXPECT_EQ(wrong, std::vector<int>(2, 0));
+  EXPECT_EQ(directory.queries(), 4u);
+  EXPECT_EQ(cache.stats().hits, 100u);
+  EXPECT_EQ(cache.stats().misses, 4u);
 }
 
 }  // namespace

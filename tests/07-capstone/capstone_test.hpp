@@ -3,12 +3,16 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <chrono>
+#include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <string_view>
 
@@ -131,6 +135,35 @@ class Gate {
   std::condition_variable cv_;
   bool open_ = false;
 };
+
+// The kernel's id of the calling thread (for thread_is_held below).
+inline long this_thread_id() { return static_cast<long>(::syscall(SYS_gettid)); }
+
+// True when the thread `tid` of this process is not running nor ready to run: it sleeps (on a
+// mutex, a condition variable, a join) or has ended. A forced interleaving uses it to let a
+// paused thread go on once another thread is blocked on it, whatever the lock it blocks on;
+// a thread that is preempted counts as running, so this never answers "held" too early.
+inline bool thread_is_held(long tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string stat;
+  if (!in || !std::getline(in, stat)) return true;  // the thread has ended
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+  const char state = stat[paren + 2];
+  return state != 'R';
+}
+
+// Waits until `condition()` holds, yielding in between; false when Gate::kDeadline passed first
+// (a wrong implementation then fails its test instead of hanging it).
+template <class Condition>
+bool wait_until(Condition condition) {
+  const auto deadline = std::chrono::steady_clock::now() + Gate::kDeadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 // Generated interchanges the graders use: both syntax versions, every layout, groups, several
 // sizes and seeds, retransmissions.

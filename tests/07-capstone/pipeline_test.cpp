@@ -124,6 +124,120 @@ TEST(PipelineOutput, TheDedupWindowIsTheConfiguredOne) {
   EXPECT_LT(narrow.duplicates, wide.duplicates);
 }
 
+// The last result arrives while the thread that merged the one before it is stopping: the
+// merging thread is held in merging_paused() until the worker with the last message has filed
+// it and is blocked or gone. The result must be merged all the same (here it is the last one,
+// so no later result would take it along).
+TEST(PipelineOutput, AResultFiledWhileTheMergerStopsIsMerged) {
+  struct FileWhileTheMergerStops : cap::PipelineObserver {
+    void before_process(std::uint64_t sequence) override {
+      if (sequence != 1) return;
+      filer = this_thread_id();
+      if (!merger_stopping.wait()) timed_out = true;  // merging_paused() was never called
+    }
+    void after_process(std::uint64_t sequence) noexcept override {
+      if (sequence == 1) filing = true;
+    }
+    void merging_paused(std::uint64_t next_sequence) noexcept override {
+      if (next_sequence != 1 || paused.exchange(true)) return;
+      merger_stopping.open();
+      if (!wait_until([&] { return filing.load() && thread_is_held(filer.load()); })) timed_out = true;
+    }
+    Gate merger_stopping;
+    std::atomic<long> filer{0};
+    std::atomic<bool> filing{false};
+    std::atomic<bool> paused{false};
+    std::atomic<bool> timed_out{false};
+  };
+  const std::string input =
+      interchange(gln(0), gln(2), "21", {order("1", gln(3), "PO1"), order("2", gln(4), "PO2")});
+  for (int round = 0; round < 3; ++round) {
+    FileWhileTheMergerStops observer;
+    cap::Options options = small_options(2);
+    options.observer = &observer;
+    const cap::Report report = run_pipeline(input, options);
+    EXPECT_FALSE(observer.timed_out) << "merging_paused(1) was not called after message 0 was merged, or the "
+                                        "worker with message 1 neither blocked nor finished for 10 s";
+    EXPECT_EQ(report.messages, 2u) << "a result filed while the merging thread was stopping was never merged";
+    EXPECT_TRUE(same_report(run_naive(input, options), report));
+    if (observer.timed_out) break;  // one 10 s wait is enough to fail
+  }
+}
+
+// Two runs on one pipeline: the same report twice (nothing per run is carried over: the dedup
+// cache starts empty), and the partner cache stays warm (the second run queries nothing).
+TEST(PipelineOutput, TwoRunsOnOnePipeline) {
+  const std::string input = generated(9, 120, 3, edi::Layout::lf, 0.3, false, 40);
+  cap::Options options = small_options(2);
+  options.partner_cache_capacity = 4096;  // room for every partner: nothing is evicted
+  const naive::Report expected = run_naive(input, options);
+  cap::PartnerDirectory directory(":memory:");
+  cap::Pipeline pipeline(directory, options);
+  edi::MemorySource first_source(input);
+  EXPECT_TRUE(same_report(expected, pipeline.run(first_source))) << "first run";
+  const std::uint64_t queries = directory.queries();
+  EXPECT_GT(queries, 0u);
+  edi::MemorySource second_source(input);
+  EXPECT_TRUE(same_report(expected, pipeline.run(second_source))) << "second run on the same pipeline";
+  EXPECT_EQ(directory.queries(), queries) << "the second run queried the directory again: the PartnerCache "
+                                             "lives as long as the pipeline";
+}
+
+// Small windows with more workers than slots, a one-entry dedup cache, a partner cache smaller
+// than its shard count: every combination gives the naive report.
+TEST(PipelineOutput, SmallWindowsAndOtherOptionCombinations) {
+  const std::string input = generated(10, 90, 4, edi::Layout::crlf, 0.3, true, 30);
+  struct Combination {
+    std::size_t workers, in_flight, dedup, partners, shards;
+  };
+  for (const Combination c : {Combination{1, 1, 1, 1, 8}, Combination{2, 1, 4096, 64, 8}, Combination{4, 2, 2, 3, 8},
+                              Combination{3, 3, 4096, 1, 1}, Combination{8, 5, 7, 64, 3}}) {
+    cap::Options options = small_options(c.workers);
+    options.max_in_flight = c.in_flight;
+    options.dedup_capacity = c.dedup;
+    options.partner_cache_capacity = c.partners;
+    options.partner_cache_shards = c.shards;
+    cap::PartnerDirectory directory(":memory:");
+    cap::Pipeline pipeline(directory, options);
+    edi::MemorySource source(input, 700);
+    EXPECT_TRUE(same_report(run_naive(input, options), pipeline.run(source)))
+        << c.workers << " workers, max_in_flight " << c.in_flight << ", dedup " << c.dedup << ", partner cache "
+        << c.partners << " in " << c.shards << " shards";
+    EXPECT_LE(pipeline.buffers().peak_in_use(), c.in_flight);
+    EXPECT_LE(pipeline.partners().size(), c.partners);
+  }
+}
+
+// Amounts that a double does not hold exactly add up exactly; messages without UNT (before a
+// UNZ, and at the end of an input without UNZ) are reported and their buffers come back.
+TEST(PipelineOutput, ExactAmountsAndMessagesWithoutUnt) {
+  const auto invoice = [](const std::string& ref, const std::vector<std::string>& amounts, bool unt) {
+    std::string m = "UNH+" + ref + "+INVOIC:D:96A:UN'\nBGM+380+INV" + ref + "+9'\n";
+    for (const std::string& a : amounts) m += "MOA+" + a + "'\n";
+    if (unt) m += "UNT+" + std::to_string(3 + amounts.size()) + "+" + ref + "'\n";
+    return m;
+  };
+  std::string input = interchange(gln(0), gln(2), "31",
+                                  {invoice("1", {"77:1.005", "79:0.57"}, true), invoice("2", {"77:19.99", "79:0.1"}, true),
+                                   invoice("3", {"77:12345678901234.5678", "79:0.1"}, true),
+                                   invoice("4", {"77:0.57", "79:0.1"}, false)});
+  input += "UNB+UNOC:3+" + gln(1) + ":14+" + gln(2) + ":14+261127:1200+32'\n" +
+           invoice("5", {"77:0.57", "79:0.1"}, true) + invoice("6", {"77:1.005"}, false);
+  const cap::Options options = small_options(2);
+  cap::PartnerDirectory directory(":memory:");
+  cap::Pipeline pipeline(directory, options);
+  edi::MemorySource source(input, 64);
+  const cap::Report report = pipeline.run(source);
+  EXPECT_TRUE(same_report(run_naive(input, options), report));
+  EXPECT_EQ(report.messages, 6u);
+  EXPECT_EQ(report.rejected, 2u) << "the two messages without UNT";
+  const auto invoices = report.types.find("INVOIC");
+  ASSERT_NE(invoices, report.types.end());
+  EXPECT_EQ(edi::to_string(invoices->second.invoice_amount), "12345678901256.1328");
+  EXPECT_EQ(edi::to_string(invoices->second.line_total), "0.87");
+  EXPECT_EQ(pipeline.buffers().in_use(), 0u);
+}
+
 // --- PipelineMemory ---------------------------------------------------------------------------
 
 // Holds every worker at its first message until the reader reports that it must wait (or has
@@ -354,6 +468,31 @@ TEST(PipelineErrors, ALogicErrorStopsTheRunAndPropagates) {
   cap::Pipeline pipeline(directory, options);
   edi::MemorySource source(input);
   EXPECT_THROW(pipeline.run(source), InjectedBug);
+  EXPECT_EQ(pipeline.buffers().in_use(), 0u);
+}
+
+// A std::logic_error while the reader is blocked on a full window: the reader is woken, the run
+// stops and rethrows it (ThreadSanitizer grades how the stop reaches the waiting reader).
+TEST(PipelineErrors, ALogicErrorWhileTheReaderWaits) {
+  struct InjectedBug : std::logic_error {
+    using std::logic_error::logic_error;
+  };
+  struct BugOnceTheReaderWaits : HoldWorkersUntilTheReaderWaits {
+    void before_process(std::uint64_t sequence) override {
+      HoldWorkersUntilTheReaderWaits::before_process(sequence);
+      if (sequence == 0) throw InjectedBug("injected bug");
+    }
+  };
+  const std::string input = generated(36, 200, 3, edi::Layout::lf, 0.1, false, 100);
+  BugOnceTheReaderWaits observer;
+  cap::Options options = small_options(2);
+  options.max_in_flight = 4;
+  options.observer = &observer;
+  cap::PartnerDirectory directory(":memory:");
+  cap::Pipeline pipeline(directory, options);
+  edi::MemorySource source(input);
+  EXPECT_THROW(pipeline.run(source), InjectedBug);
+  EXPECT_FALSE(observer.timed_out) << "the workers were held 10 s: reader_waiting() was never called";
   EXPECT_EQ(pipeline.buffers().in_use(), 0u);
 }
 
