@@ -160,6 +160,27 @@ TEST(LruCache, EraseInvalidatesOneKey) {
   EXPECT_FALSE(cache.contains("b"));
 }
 
+// clear() is a boundary for the entries, not for the statistics: they keep counting, and the
+// emptied cache fills up to its capacity again and evicts in order.
+TEST(LruCache, ClearKeepsCountingAndTheCacheRefills) {
+  LruCache<int, int> cache(2);
+  cache.put(1, 1);
+  cache.put(2, 2);
+  cache.put(3, 3);                        // an eviction
+  EXPECT_EQ(cache.get(3), 3);             // a hit
+  EXPECT_EQ(cache.get(1), std::nullopt);  // a miss
+  cache.clear();
+  EXPECT_EQ(cache.stats(), (CacheStats{1, 1, 1, 0})) << "clear() must not reset the statistics";
+  EXPECT_EQ(cache.get(3), std::nullopt);
+  cache.put(4, 4);
+  cache.put(5, 5);
+  EXPECT_EQ(cache.stats().evictions, 1u) << "the emptied cache has room for its capacity again";
+  EXPECT_EQ(cache.get(4), 4);
+  cache.put(6, 6);  // evicts 5
+  EXPECT_EQ(cache.keys_by_recency(), (std::vector<int>{6, 4}));
+  EXPECT_EQ(cache.stats(), (CacheStats{2, 2, 2, 0}));
+}
+
 // A capacity of 0 is a programming error, reported at once.
 TEST(LruCache, RejectsACapacityOfZero) { EXPECT_THROW((LruCache<int, int>(0)), std::invalid_argument); }
 

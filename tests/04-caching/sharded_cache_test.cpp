@@ -115,6 +115,39 @@ TEST(ShardedCache, EraseFreesASlotForTheNextKey) {
   EXPECT_EQ(cache.size(), 3u);
 }
 
+// Every shard has its own hand: evictions in one shard do not move the hand of another, and
+// each shard sweeps its own slots in order, several times around.
+TEST(ShardedCache, EachShardHasItsOwnClockHand) {
+  ShardedCache<std::uint64_t, std::uint64_t> cache(6, 2);  // 3 slots per shard
+  std::vector<std::uint64_t> keys[2];
+  for (std::uint64_t k = 0; keys[0].size() < 9 || keys[1].size() < 9; ++k) {
+    auto& mine = keys[cache.shard_of(k)];
+    if (mine.size() < 9) mine.push_back(k);
+  }
+  const auto& a = keys[0];
+  const auto& b = keys[1];
+  for (int i = 0; i < 3; ++i) {
+    cache.put(a[i], a[i]);
+    cache.put(b[i], b[i]);
+  }
+  cache.put(a[3], a[3]);  // shard 0: its hand at slot 0 evicts a0 and moves to slot 1
+  EXPECT_FALSE(cache.contains(a[0]));
+  cache.put(b[3], b[3]);  // shard 1: its own hand is still at slot 0: b0 goes, not b1
+  EXPECT_FALSE(cache.contains(b[0])) << "shard 1 evicted by another shard's hand";
+  EXPECT_TRUE(cache.contains(b[1]));
+  EXPECT_EQ(cache.get(a[1]), a[1]);  // referenced: a1 gets its second chance
+  for (int i = 4; i < 9; ++i) cache.put(a[i], a[i]);
+  // Shard 0, slots [a3 a1* a2], hand at 1: a4 evicts a2 (a1 spared), a5 a3, a6 a1, a7 a4, a8 a5.
+  for (const std::uint64_t gone : {a[1], a[2], a[3], a[4], a[5]}) EXPECT_FALSE(cache.contains(gone)) << gone;
+  for (const std::uint64_t held : {a[6], a[7], a[8]}) EXPECT_TRUE(cache.contains(held)) << held;
+  // Shard 1 untouched by all that: its hand at slot 1 now, b1 goes next.
+  cache.put(b[4], b[4]);
+  EXPECT_FALSE(cache.contains(b[1]));
+  EXPECT_TRUE(cache.contains(b[2]));
+  EXPECT_TRUE(cache.contains(b[3]));
+  EXPECT_EQ(cache.stats().evictions, 8u);
+}
+
 // Shard i holds capacity / shards entries (one more for the first capacity % shards shards),
 // and a full shard evicts even when others have room.
 TEST(ShardedCache, EachShardHoldsItsShareOfTheCapacity) {

@@ -176,6 +176,25 @@ TEST(TtlCache, EraseAndClearInvalidate) {
   EXPECT_EQ(cache.capacity(), 4u);
 }
 
+// erase() removes an expired entry too (true) and counts nothing; clear() keeps the statistics.
+TEST(TtlCache, EraseOfAnExpiredEntryIsTrueAndCountsNothing) {
+  FakeClock clock;
+  TtlCache<std::string, int> cache(4, 10s, clock.now_function());
+  cache.put("a", 1);
+  cache.put("b", 2);
+  EXPECT_EQ(cache.get("b"), 2);
+  clock.advance(10s);  // both expired, neither removed yet
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_TRUE(cache.erase("a")) << "erase() of an entry that is there but expired returns true";
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.stats(), (CacheStats{1, 0, 0, 0})) << "erase() counts no expiration";
+  cache.clear();
+  EXPECT_EQ(cache.stats(), (CacheStats{1, 0, 0, 0})) << "clear() must not reset the statistics";
+  cache.put("c", 3);
+  EXPECT_EQ(cache.get("c"), 3);
+  EXPECT_EQ(cache.stats(), (CacheStats{2, 0, 0, 0}));
+}
+
 // A capacity of 0 or a time to live <= 0 is a programming error.
 TEST(TtlCache, RejectsInvalidArguments) {
   FakeClock clock;
