@@ -217,7 +217,8 @@ def main():
         print(s.red("no CPU profile was written (was gperftools linked? see docs/profiling.md)"))
         return 1
 
-    progress.say("reports: google-pprof tables, call graph and flame graph", force=True)
+    # google-pprof (Perl) takes a while per report on a large binary: count the seconds meanwhile.
+    ticker = prog.Ticker(progress, "reports: google-pprof tables and call graph").__enter__()
     pprof(["--text", str(exe), str(cpu)], out / "cpu.full.txt")
     full = (out / "cpu.full.txt").read_text().splitlines()
     (out / "cpu.txt").write_text("\n".join(full[:27]) + "\n")
@@ -245,6 +246,7 @@ def main():
 
     # The heap checker, on a short run of the same workload.
     leak_env = dict(os.environ, HEAPCHECK="normal", PPROF_PATH=PPROF)
+    ticker.__exit__(None, None, None)
     progress.say("3/3 heap checker: the workload runs (quick)", force=True)
     leak = subprocess.run([str(exe), "quick"], env=leak_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     progress.clear()
@@ -252,6 +254,7 @@ def main():
     (out / "leaks.txt").write_text(f"$ HEAPCHECK=normal {os.path.relpath(exe, ROOT)} quick\n{leak.stdout}\n{verdict}\n")
 
     # The flame graph: folded stacks, drawn by d3-flame-graph into flame.html and index.html.
+    ticker = prog.Ticker(progress, "flame graph and index.html").__enter__()
     _, collapsed = run([PPROF, "--collapsed", str(exe), str(cpu)])
     # Frames come as "name<address>"; the address only splits what a reader sees as one function.
     folded = [re.sub(r"<[0-9a-f]{8,16}>", "", l) for l in collapsed.splitlines() if re.match(r"^\S.* \d+$", l)]
@@ -269,7 +272,7 @@ def main():
     drawn = write_pages(out, f"make profile LESSON={number} IMPL={args.impl}",
                         f"{lesson['dir']}, {target}: {samples}; heap checker: {verdict}", collapsed_tree("\n".join(folded)),
                         tables)
-    progress.clear()
+    ticker.__exit__(None, None, None)
 
     print(s.bold(f"\nTop 10 of the CPU profile ({rel}/cpu.txt):"))
     print("\n".join(top))
