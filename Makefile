@@ -40,6 +40,7 @@ help:
 
 # Configures a preset once; afterwards ninja re-runs CMake by itself when a CMakeLists.txt changes.
 build/%/build.ninja:
+	@echo "configuring build/$* (first time only, about a minute)"
 	@cmake --preset $* > build-$*.log 2>&1 || { cat build-$*.log; rm -f build-$*.log; exit 1; }
 	@rm -f build-$*.log
 
@@ -57,12 +58,16 @@ check:
 	@$(SETUP) build
 ifeq ($(filter-out off,$(SANITIZE)),)
 	@$(MAKE) --no-print-directory configure
-	@$(PYTHON) -m tools.grade check --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)" --sanitize $(GRADE_SANITIZE)
+	@status=0; $(PYTHON) -m tools.grade check --lesson "$(LESSON)" --impl "$(IMPL)" --perf "$(PERF)" \
+	  --sanitize $(GRADE_SANITIZE) || status=$$?; \
+	  $(PYTHON) tools/status.py --record --impl "$(IMPL)" >/dev/null 2>&1; exit $$status
 else ifeq ($(SANITIZE_PRESET),)
 	@echo "SANITIZE is 'off', 'thread' or 'address', not '$(SANITIZE)'" >&2; exit 2
 else
 	@$(MAKE) --no-print-directory build/$(SANITIZE_PRESET)/build.ninja
-	@$(PYTHON) -m tools.grade check --build build/$(SANITIZE_PRESET) --lesson "$(LESSON)" --impl "$(IMPL)" --perf off
+	@status=0; $(PYTHON) -m tools.grade check --build build/$(SANITIZE_PRESET) --lesson "$(LESSON)" --impl "$(IMPL)" \
+	  --perf off || status=$$?; \
+	  $(PYTHON) tools/status.py --record --impl "$(IMPL)" >/dev/null 2>&1; exit $$status
 endif
 
 ## make test                                  the workbook's own self-test (what CI runs)

@@ -38,11 +38,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tools.grade.common import ROOT, Style, load_manifest, run  # noqa: E402
+from tools.progress import Progress, Ticker, build as progress_build  # noqa: E402
 
 PY = sys.executable
 S = Style()
 RESULTS = []
 OUT = ROOT / "build" / "selftest"
+# Progress on standard error: ninja's [n/N] steps of every build, and the seconds of a long step,
+# on one updating line on a terminal, a plain line every 10 s otherwise (SELFTEST_QUIET=1: none).
+PROGRESS = Progress(quiet=os.environ.get("SELFTEST_QUIET") == "1")
 
 
 def step(name):
@@ -70,7 +74,7 @@ def tail(text, lines=25):
 
 
 def build_targets(build, targets, what):
-    status, output = run(["cmake", "--build", str(build), "--target", *targets])
+    status, output = progress_build(build, targets, PROGRESS, what, "several minutes on 2 cores")
     if status != 0:
         errors = [l for l in output.splitlines() if "error" in l or "FAILED" in l][:15]
         raise StepFailure(f"{what} does not build:\n" + "\n".join(errors or [tail(output)]))
@@ -85,7 +89,8 @@ def manifest():
 @step("build")
 def build_default():
     build = configure("default")
-    status, output = run(["cmake", "--build", str(build)])
+    status, output = progress_build(build, ["all"], PROGRESS, "the default preset",
+                                    "about 5-10 minutes on 2 cores")
     if status != 0:
         errors = [l for l in output.splitlines() if "error" in l or "FAILED" in l][:20]
         raise StepFailure("the default preset does not build:\n" + "\n".join(errors or [tail(output)]))
@@ -183,7 +188,8 @@ def sanitizer_part_catches(lesson, mutants):
         # other survivor for every part the lesson has.
         mine = [m for m in mutants if not m.startswith(("race_", "asan_")) or m.startswith("race_") == (kind == "thread")]
         targets = [f"grade{lesson['number']}_mut_{m}" for m in mine]
-        run(["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"])
+        progress_build(build, [*targets, "--", "-k", "0"], PROGRESS, f"lesson {lesson['number']}'s mutants ({preset})",
+                       "a few minutes on 2 cores")
         env = dict(os.environ, GTEST_COLOR="no")
         if kind == "thread":
             env["TSAN_OPTIONS"] = "second_deadlock_stack=1"
@@ -231,7 +237,7 @@ def mutants_caught():
     sanitizer_only = {l["number"]: [m for m in l["mutants"] if m.startswith(("race_", "asan_"))] for l in lessons}
     targets = [f"grade{l['number']}_mut_{m}" for l in lessons for m in l["mutants"] if m not in sanitizer_only[l["number"]]]
     if targets:
-        run(["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"])
+        progress_build(build, [*targets, "--", "-k", "0"], PROGRESS, "the mutants", "several minutes on 2 cores")
     problems = []
     lines = []
     jobs = []
@@ -437,6 +443,18 @@ def profile_smoke():
     return f"{len(results)} lessons profiled"
 
 
+@step("profile-page")
+def profile_page():
+    """make profile LESSON=06's page draws in headless Chromium: the flame graph renders and the
+    screenshot shows a page. Installs Chromium and the flame graph renderer itself (tools/setup.sh
+    profile flame browser), then profiles lesson 06 again so the page has its flame graph."""
+    status, output = run([PY, str(ROOT / "tools" / "check_profile_page.py"), "--lesson", "06"],
+                         env=dict(os.environ, NO_COLOR="1"), timeout=1800)
+    if status != 0:
+        raise StepFailure(tail(output, 20))
+    return [l for l in output.splitlines() if l.startswith("ok flame graph drawn")][0][3:]
+
+
 @step("grader")
 def grader_selftest():
     status, output = run([PY, "-m", "tools.grade", "selftest"], env=dict(os.environ, NO_COLOR="1"), cwd=str(ROOT))
@@ -463,7 +481,7 @@ def harness_current():
 
 
 STEPS = [build_default, core_tests, compile_fail, lesson_files, solutions_pass, stubs_fail, docs_examples, mutants_caught, demos_run,
-         benchmarks_smoke, asan, tsan, profile_smoke, grader_selftest, harness_current]
+         benchmarks_smoke, asan, tsan, profile_smoke, profile_page, grader_selftest, harness_current]
 
 
 def main():
@@ -471,15 +489,18 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.time()
     passed = failed = 0
-    for fn in STEPS:
+    print(f"make test: {len(STEPS)} steps, about 17 minutes on 2 cores when built once (the first build adds "
+          f"5-10 minutes); SELFTEST_SKIP=step,... skips steps", flush=True)
+    for number, fn in enumerate(STEPS, 1):
         name = fn.step_name
         if name in skip:
-            print(S.dim(f"-- {name}: skipped (SELFTEST_SKIP)"))
+            print(S.dim(f"-- [{number}/{len(STEPS)}] {name}: skipped (SELFTEST_SKIP)"))
             continue
-        print(S.bold(f"-- {name}"), flush=True)
+        print(S.bold(f"-- [{number}/{len(STEPS)}] {name}"), flush=True)
         t0 = time.time()
         try:
-            detail = fn()
+            with Ticker(PROGRESS, f"[{number}/{len(STEPS)}] {name}"):
+                detail = fn()
             passed += 1
             print(f"   {S.green('ok')} {name}: {detail} ({time.time() - t0:.0f} s)", flush=True)
         except StepFailure as e:
