@@ -349,6 +349,9 @@ def grade(args):
         entry["max_points"] = LESSON_POINTS
         entry["status"] = ("tampered" if entry["tampered"] else "compile_error" if entry["compile_error"] else
                            "passed" if entry["passed"] == len(entry["tests"]) else "failed")
+        # Tests the lesson declares passing on its starting code (STUB_PASSES): the scoreboard says
+        # so, so points on an untouched stub do not look like progress.
+        entry["stub_passes"] = lesson.get("stub_passes", [])
         report_lessons.append(entry)
 
     if args.perf != "off" and (args.perf == "on" or len(lessons) == 1) and not main_sanitize:
@@ -476,6 +479,12 @@ def print_scoreboard(report, report_dir):
                 missing.setdefault(t["message"], []).append(t["name"])
         for message, names in missing.items():
             print("      " + s.yellow(message) + s.dim(f"  ({len(names)} test{'s' if len(names) > 1 else ''})"))
+        if report["impl"] == "exercises" and lesson.get("stub_passes") and missing:
+            by_design = [t for t in lesson["tests"] if t["status"] == "passed"
+                         and matches(t["name"].split(":")[-1], lesson["stub_passes"])]
+            if by_design:
+                print(s.dim(f"      {', '.join(lesson['stub_passes'])} pass on the starting code by design "
+                            f"({len(by_design)} test{'s' if len(by_design) > 1 else ''}: its output is already right)"))
         # Other failures, grouped when several tests failed the same way (a hang, a crash). A sanitizer
         # part's test that fails only because the code is a stub is already said above.
         groups = {}
