@@ -467,4 +467,71 @@ TEST(QueueContention, TwoProducersTwoConsumersOnCapacityOne) {
   EXPECT_EQ(std::count(result->begin(), result->end(), 1), 2 * kPerProducer) << "items lost or duplicated";
 }
 
+// close() on one thread while another reads closed() and a third tries to push, released together
+// by a latch. The reader and the pusher touch the flag only through the queue, so a close() that
+// sets it without the mutex is reported by ThreadSanitizer whatever the interleaving.
+TEST(QueueContention, CloseWhileOthersReadAndPush) {
+  auto queue = std::make_shared<BoundedQueue<int>>(4);
+  auto result = finishes_in_time([queue] {
+    std::latch start(3);
+    std::size_t pushed = 0;
+    bool closed_at_end = false;
+    {
+      std::jthread closer([&] {
+        start.arrive_and_wait();
+        queue->close();
+      });
+      std::jthread reader([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 100; ++i) closed_at_end = queue->closed();
+      });
+      std::jthread pusher([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 100; ++i) pushed += queue->try_push(int{i}) ? 1 : 0;
+      });
+    }
+    closed_at_end = queue->closed();
+    std::size_t drained = 0;
+    while (queue->try_pop()) ++drained;
+    return std::make_tuple(pushed, drained, closed_at_end);
+  });
+  ASSERT_TRUE(result) << "deadlock";
+  const auto& [pushed, drained, closed_at_end] = *result;
+  EXPECT_TRUE(closed_at_end);
+  EXPECT_LE(pushed, 4u);
+  EXPECT_EQ(drained, pushed) << "a closed queue still drains what was pushed before";
+}
+
+// size() read on one thread (a metric) while two others push and pop, released by a latch. The
+// reader touches the queue only through size(), so a size() that reads the deque without the
+// mutex is reported by ThreadSanitizer whatever the interleaving.
+TEST(QueueContention, SizeReadWhileOthersPushAndPop) {
+  auto queue = std::make_shared<BoundedQueue<int>>(3);
+  auto result = finishes_in_time([queue] {
+    std::latch start(3);
+    std::size_t largest = 0;
+    std::size_t pushed = 0;
+    std::size_t popped = 0;
+    {
+      std::jthread reader([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 300; ++i) largest = std::max(largest, queue->size());
+      });
+      std::jthread pusher([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 300; ++i) pushed += queue->try_push(int{i}) ? 1 : 0;
+      });
+      std::jthread popper([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 300; ++i) popped += queue->try_pop() ? 1 : 0;
+      });
+    }
+    return std::make_tuple(largest, pushed, popped, queue->size());
+  });
+  ASSERT_TRUE(result) << "deadlock";
+  const auto& [largest, pushed, popped, left] = *result;
+  EXPECT_LE(largest, 3u);
+  EXPECT_EQ(pushed, popped + left) << "items lost or duplicated";
+}
+
 }  // namespace

@@ -1088,4 +1088,88 @@ TEST(ProcessorContention, AccessorsReadDuringProcess) {
   EXPECT_GT(reads, 0u);
 }
 
+// close() on one thread while another keeps calling try_submit(), released by a latch: the flag
+// is read and written by two threads that meet nowhere else. Every accepted job is collected.
+TEST(ProcessorContention, CloseWhileAnotherThreadSubmits) {
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 1, 2);
+  auto processor = owner.shared();
+  auto messages = numbered(1);
+  auto result = finishes_in_time([processor, messages] {
+    std::latch start(2);
+    std::size_t accepted = 0;
+    {
+      std::jthread closer([&] {
+        start.arrive_and_wait();
+        processor->close();
+      });
+      std::jthread submitter([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 50; ++i) accepted += processor->try_submit((*messages)[0]).has_value() ? 1 : 0;
+      });
+    }
+    std::size_t collected = 0;
+    while (processor->collect()) ++collected;
+    return std::make_pair(accepted, collected);
+  });
+  ASSERT_TRUE(result) << "collect() did not end after close()";
+  EXPECT_LE(result->first, 3u);
+  EXPECT_EQ(result->second, result->first) << "jobs accepted before close() are collected";
+}
+
+// in_flight() read on one thread (a metric) while another submits and collects, released by a
+// latch: the reader touches the processor only through in_flight().
+TEST(ProcessorContention, InFlightReadWhileAnotherThreadSubmitsAndCollects) {
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 1, 1);
+  auto processor = owner.shared();
+  auto messages = numbered(1);
+  auto result = finishes_in_time([processor, messages] {
+    std::latch start(2);
+    std::size_t largest = 0;
+    std::size_t collected = 0;
+    {
+      std::jthread reader([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 300; ++i) largest = std::max(largest, processor->in_flight());
+      });
+      std::jthread worker([&] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 100; ++i) {
+          if (processor->try_submit((*messages)[0]) && processor->collect()) ++collected;
+        }
+      });
+    }
+    return std::make_pair(largest, collected);
+  });
+  ASSERT_TRUE(result) << "deadlock";
+  EXPECT_LE(result->first, 2u);
+  EXPECT_EQ(result->second, 100u);
+}
+
+// A submitter asleep on the full window, then collect() on another thread: the collector's
+// wake-up decision and the submitter's leaving the wait touch the same count, so it must be read
+// under the mutex. Every outcome arrives, in order.
+TEST(ProcessorContention, CollectWakesASleepingSubmitter) {
+  GatedWork gated;
+  OwnedProcessor owner(gated.work(), 1, 1);
+  auto processor = owner.shared();
+  OpenOnExit open_on_exit{gated.gate};
+  auto messages = numbered(3);
+  ASSERT_TRUE(processor->try_submit((*messages)[0]));
+  ASSERT_TRUE(processor->try_submit((*messages)[1]));
+  auto waiters = std::make_shared<Waiters<std::optional<std::size_t>>>();
+  start_waiters(waiters, 1, [processor, messages] { return processor->submit((*messages)[2]); });
+  ASSERT_TRUE(waiters->started.wait_for_at_least(1));
+  ASSERT_TRUE(all_asleep(waiters->thread_ids()));
+  gated.gate->open();
+  const auto sequences = finishes_in_time([processor] {
+    std::vector<std::size_t> s;
+    for (int i = 0; i < 3; ++i) s.push_back(processor->collect().value().sequence);
+    return s;
+  });
+  ASSERT_TRUE(sequences) << "the submitter was not woken by collect(), or collect() deadlocked";
+  EXPECT_EQ(*sequences, (std::vector<std::size_t>{0, 1, 2}));
+  ASSERT_TRUE(waiters->finished.wait_for_at_least(1));
+  EXPECT_EQ(waiters->returned(), (std::vector<std::optional<std::size_t>>{2}));
+}
+
 }  // namespace
