@@ -214,11 +214,15 @@ def sanitizer_part_catches(lesson, mutants):
 def docs_examples():
     """Every console example of the documentation whose output is shown is run and compared
     (tools/doctest_md.py); README's `make check` scoreboard is compared with the stubs step's."""
-    cmd = [PY, str(ROOT / "tools" / "doctest_md.py"), "--bin-dir", str(ROOT / "build" / "default" / "tools" / "edi"),
-           "--run-expensive"]
+    status, output = run([PY, str(ROOT / "tools" / "doctest_md.py"), "--self-test"], cwd=str(ROOT), timeout=300)
+    if status != 0:
+        raise StepFailure("the runner's own test failed:\n" + tail(output, 20))
+    cmd = [PY, str(ROOT / "tools" / "doctest_md.py"), "--bin-dir", str(ROOT / "build" / "default" / "tools" / "edi")]
     scoreboard = OUT / "exercises" / "scoreboard.txt"
     if scoreboard.exists():
-        cmd += ["--output-of", f"make check={scoreboard}"]
+        # The expensive examples need the tree the build step built; make check's output is the
+        # stubs step's, not a second full grade.
+        cmd += ["--run-expensive", "--output-of", f"make check={scoreboard}"]
     status, output = run(cmd, env=dict(os.environ, NO_COLOR="1"), cwd=str(ROOT), timeout=1200)
     if status != 0:
         raise StepFailure(tail(output, 40))
