@@ -116,7 +116,10 @@ struct WriteBehindStats {
 //   flush_if_due() rethrow it, the flusher thread records it in stats().last_error. After a
 //   failure (of any flush: flush(), a trigger, the flusher, backpressure) neither trigger fires
 //   again before max_delay has passed since that failure, by the cache's clock (no hammering of
-//   a store that is down: each failure restarts the wait); flush() always tries.
+//   a store that is down: each failure restarts the wait); flush() always tries. Whether a
+//   successful flush() during that wait ends it early is left to the implementation (the
+//   reference does not: the triggers stay quiet until max_delay after the failure); no grader
+//   depends on it.
 // - The flusher thread (options.background) is woken by the put() that fires the size trigger,
 //   and wakes at least every max_delay / 4 of real time (1 ms at least) to check the time
 //   trigger by the cache's clock.

@@ -17,7 +17,9 @@
 //
 // CLOCK, exactly (per shard; `slots` is the shard's capacity):
 // - A new key takes a free slot when the shard has one: the slots are used in order 0, 1, 2, ...
-//   and a slot freed by erase() is used again first. A new entry starts unreferenced.
+//   and a slot freed by erase() is used again first. When several slots are free, which of them
+//   a new key takes is left to the implementation (the reference takes the one freed last); no
+//   grader depends on it. A new entry starts unreferenced.
 // - A hit, and a put() that overwrites a key, mark the entry referenced.
 // - A new key in a full shard moves the hand (initially slot 0): while the slot under the hand
 //   is referenced, it clears the flag (the second chance) and steps to the next slot, wrapping
