@@ -105,11 +105,14 @@ class PoolExhausted : public std::runtime_error {
 enum class Growth : std::uint8_t {
   fixed,     // every block holds PoolOptions::block_segments segments
   doubling,  // the first block holds block_segments, each further block twice the one before
+             // (the initial_segments block is not one of them: growth after it starts at
+             // block_segments)
 };
 
 struct PoolOptions {
   // Segments the constructor creates, in one block (pre-allocation: the first acquisitions
-  // then create nothing).
+  // then create nothing). This block does not count as a growth block: the first time the
+  // pool runs dry it creates block_segments, whatever the growth.
   std::size_t initial_segments = 0;
   // Segments created together, as one allocation, when the pool runs dry.  REQUIRES: >= 1.
   std::size_t block_segments = 16;
@@ -161,8 +164,11 @@ class SegmentPool final : public SegmentRecycler {
 
   PoolStats stats() const;
   // Heap bytes held by the buffers of the idle segments: the memory the pool keeps for reuse.
+  // Idle means every segment not handed out, including segments created (pre-allocated or
+  // grown, with their reserve_* buffers) but never handed out yet.
   std::size_t retained_bytes() const;
-  // Frees the buffers of every idle segment (the segment objects stay); returns the bytes freed.
+  // Frees the buffers of every idle segment, never handed out ones included (the segment
+  // objects stay); returns the bytes freed.
   // The next acquisitions allocate again, as in a fresh pool.
   std::size_t trim();
 
