@@ -41,8 +41,9 @@ help:
 # Configures a preset once; afterwards ninja re-runs CMake by itself when a CMakeLists.txt changes.
 build/%/build.ninja:
 	@echo "configuring build/$* (first time only, about a minute)"
-	@cmake --preset $* > build-$*.log 2>&1 || { cat build-$*.log; rm -f build-$*.log; exit 1; }
-	@rm -f build-$*.log
+	@( n=0; while sleep 10; do n=$$((n + 10)); echo "  configuring build/$*: $$n s"; done ) & ticker=$$!; \
+	  cmake --preset $* > build-$*.log 2>&1; status=$$?; kill $$ticker 2>/dev/null; \
+	  if [ $$status -ne 0 ]; then cat build-$*.log; fi; rm -f build-$*.log; exit $$status
 
 configure: $(BUILD)/build.ninja
 
