@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -113,9 +114,23 @@ def configure_part_build(preset, build_dir, exercises_root, progress):
     """Configures a sanitizer build next to the main one (once)."""
     if (build_dir / "build.ninja").exists():
         return True, ""
-    progress.note(f"configuring the {preset} build in {os.path.relpath(build_dir, ROOT)} (first time only)")
+    progress.note(f"configuring the {preset} build in {os.path.relpath(build_dir, ROOT)} (first time only, about a minute)")
     cmd = ["cmake", "--preset", preset, "-B", str(build_dir), f"-DEDI_EXERCISES_ROOT={exercises_root}"]
-    status, output = run(cmd, cwd=str(ROOT))
+    done = threading.Event()
+
+    def tick():
+        started = time.monotonic()
+        while not done.wait(10):
+            progress.say(f"configuring the {preset} build: {time.monotonic() - started:.0f} s", force=True)
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        status, output = run(cmd, cwd=str(ROOT))
+    finally:
+        done.set()
+        ticker.join()
+        progress.clear()
     return status == 0, output
 
 
