@@ -38,6 +38,7 @@ import xml.etree.ElementTree as ET
 
 from . import expected, harness, runner, tamper
 from .common import ROOT, Style, load_manifest, run, select_lessons
+from ..progress import NINJA_STEP, Progress
 
 STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "race", "memory_error", "leftover",
             "compile_error", "tampered", "skipped")
@@ -49,44 +50,6 @@ PARTS = {
 SANITIZER_NAMES = {"thread": "ThreadSanitizer", "address": "AddressSanitizer+UndefinedBehaviorSanitizer"}
 PART_TIMEOUT_FACTOR = 4  # sanitizers slow a test down 2-15x
 GCC_ERROR = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?:fatal )?error: (?P<msg>.*)$")
-NINJA_STEP = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
-
-
-# --- progress -----------------------------------------------------------------------------------
-
-class Progress:
-    """One updating line on a terminal, a plain line at most every 10 s otherwise, nothing when quiet."""
-
-    def __init__(self, quiet):
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-        self.width = 0
-
-    def say(self, text, force=False):
-        if self.quiet:
-            return
-        if self.tty:
-            text = text[:max(20, shutil.get_terminal_size((100, 20)).columns - 1)]
-            sys.stderr.write("\r" + text + " " * max(0, self.width - len(text)))
-            sys.stderr.flush()
-            self.width = len(text)
-        elif force or time.monotonic() - self.last >= 10:
-            print(text, file=sys.stderr, flush=True)
-            self.last = time.monotonic()
-
-    def note(self, text):
-        """A line that stays."""
-        if self.quiet:
-            return
-        self.clear()
-        print(text, file=sys.stderr, flush=True)
-
-    def clear(self):
-        if self.tty and self.width and not self.quiet:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-            sys.stderr.flush()
-            self.width = 0
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -210,7 +173,7 @@ def sanitizer_env(kind):
 
 
 def grade(args):
-    progress = Progress(args.quiet)
+    progress = Progress(quiet=args.quiet)
     runner.become_subreaper()
     main_build = pathlib.Path(args.build).resolve()
     manifest = load_manifest(main_build)
