@@ -21,7 +21,9 @@ class Progress:
     """One updating line on a terminal, a plain line at most every 10 s otherwise, nothing when quiet."""
 
     def __init__(self, quiet=False, stream=None):
-        self.quiet = quiet
+        # EDI_QUIET=1: no progress lines anywhere (what a terminal shows once the updating line is
+        # cleared; the documentation's examples are compared that way).
+        self.quiet = quiet or os.environ.get("EDI_QUIET") == "1"
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.last = 0.0

@@ -223,7 +223,11 @@ def docs_examples():
         # The expensive examples need the tree the build step built; make check's output is the
         # stubs step's, not a second full grade.
         cmd += ["--run-expensive", "--output-of", f"make check={scoreboard}"]
-    status, output = run(cmd, env=dict(os.environ, NO_COLOR="1"), cwd=str(ROOT), timeout=1200)
+    # As a learner's terminal shows it: no progress lines (cleared there), and no "make[1]:
+    # Entering directory" from the make that runs this step.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    env.update(NO_COLOR="1", EDI_QUIET="1")
+    status, output = run(cmd, env=env, cwd=str(ROOT), timeout=1200)
     if status != 0:
         raise StepFailure(tail(output, 40))
     return output.strip().splitlines()[-1] if output.strip() else "passed"

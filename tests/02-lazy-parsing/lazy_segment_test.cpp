@@ -617,7 +617,8 @@ constexpr bool kTagOfTemporary = requires { std::declval<T>().tag(); };
 
 // A temporary std::string would die before the views into it: not constructible from one.
 TEST(Lifetime, RejectsTemporaryStrings) {
-  EXPECT_FALSE((std::is_constructible_v<LazySegment, std::string>));
+  EXPECT_FALSE((std::is_constructible_v<LazySegment, std::string>))
+      << "not implemented yet: LazySegment refuses a temporary std::string (a deleted constructor)";
   EXPECT_FALSE((std::is_constructible_v<LazySegment, std::string&&>));
   EXPECT_FALSE((std::is_constructible_v<LazySegment, std::string, ServiceChars>));
   EXPECT_FALSE((std::is_constructible_v<LazySegment, const std::string&&>));
@@ -625,7 +626,7 @@ TEST(Lifetime, RejectsTemporaryStrings) {
 
 // The tag lives in the segment: tag() of a temporary segment is rejected, of a named one allowed.
 TEST(Lifetime, RejectsTheTagOfATemporarySegment) {
-  EXPECT_FALSE(kTagOfTemporary<LazySegment>);
+  EXPECT_FALSE(kTagOfTemporary<LazySegment>) << "not implemented yet: tag() of a temporary LazySegment is deleted";
   EXPECT_FALSE(kTagOfTemporary<LazySegment&&>);
   EXPECT_TRUE(kTagOfTemporary<LazySegment&>);
   EXPECT_TRUE(kTagOfTemporary<const LazySegment&>);

@@ -198,7 +198,8 @@ TEST(TtlCache, EraseOfAnExpiredEntryIsTrueAndCountsNothing) {
 // A capacity of 0 or a time to live <= 0 is a programming error.
 TEST(TtlCache, RejectsInvalidArguments) {
   FakeClock clock;
-  EXPECT_THROW((TtlCache<int, int>(0, 1s, clock.now_function())), std::invalid_argument);
+  EXPECT_THROW((TtlCache<int, int>(0, 1s, clock.now_function())), std::invalid_argument)
+      << "not implemented yet: TtlCache rejects a capacity of 0 and a time to live <= 0";
   EXPECT_THROW((TtlCache<int, int>(4, 0s, clock.now_function())), std::invalid_argument);
   EXPECT_THROW((TtlCache<int, int>(4, -1s, clock.now_function())), std::invalid_argument);
 }

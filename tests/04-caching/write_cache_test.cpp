@@ -630,7 +630,8 @@ TEST(WriteBehind, RejectsInvalidOptions) {
   FakeStore store;
   WriteBehindOptions o = manual();
   o.batch_size = 0;
-  EXPECT_THROW((WriteBehindCache(store, o)), std::invalid_argument);
+  EXPECT_THROW((WriteBehindCache(store, o)), std::invalid_argument)
+      << "not implemented yet: WriteBehindCache rejects options that cannot work";
   o = manual();
   o.max_dirty = o.batch_size - 1;
   EXPECT_THROW((WriteBehindCache(store, o)), std::invalid_argument);

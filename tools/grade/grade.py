@@ -473,7 +473,8 @@ def print_scoreboard(report, report_dir):
         shown = 0
         for (status, message), names in groups.items():
             if shown == 8:
-                print(s.dim(f"      ... and {len(groups) - shown} more in build/grade/report.json"))
+                print(s.dim(f"      ... and {len(groups) - shown} more in "
+                            f"{os.path.relpath(report_dir, os.getcwd())}/report.json"))
                 break
             label = LABELS.get(status, status)
             who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
