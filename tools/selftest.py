@@ -184,6 +184,11 @@ def sanitizer_part_catches(lesson, mutants):
         if not patterns or not mutants:
             continue
         build = configure(preset)
+        # The mutants' targets exist only when the build was configured with EDI_MUTANTS=ON (a
+        # build directory configured by an older preset may hold OFF in its cache).
+        cache = build / "CMakeCache.txt"
+        if cache.exists() and "EDI_MUTANTS:BOOL=ON" not in cache.read_text():
+            run(["cmake", "-S", str(ROOT), "-B", str(build), "-DEDI_MUTANTS=ON"])
         # A race mutant is built for the TSan part, a use-after-release one for the ASan part, any
         # other survivor for every part the lesson has.
         mine = [m for m in mutants if not m.startswith(("race_", "asan_")) or m.startswith("race_") == (kind == "thread")]
