@@ -30,7 +30,6 @@ import pathlib
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,8 +39,6 @@ from . import expected, harness, runner, tamper
 from .common import ROOT, Style, load_manifest, run, select_lessons
 from ..progress import NINJA_STEP, Progress
 
-STATUSES = ("passed", "failed", "not_implemented", "timeout", "crashed", "race", "memory_error", "leftover",
-            "compile_error", "tampered", "skipped")
 LESSON_POINTS = 100.0
 PARTS = {
     "thread": {"suite": "race-free", "preset": "tsan", "name": "ThreadSanitizer", "key": "thread_graders"},

@@ -15,8 +15,6 @@ the digest published for the course release (docs/grading.md), which catches an 
 file too.
 """
 import hashlib
-import pathlib
-import sys
 
 from .common import ROOT
 

@@ -20,7 +20,6 @@ This process makes itself a child subreaper (Linux), so a process that a test fo
 processes, kills them and names the test that started them.
 """
 import ctypes
-import errno
 import json
 import os
 import re
@@ -116,9 +115,7 @@ def _kill_group(pgid):
     try:
         os.killpg(pgid, signal.SIGKILL)
         return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    except (ProcessLookupError, PermissionError):
         return False
 
 
