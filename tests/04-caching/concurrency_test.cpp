@@ -45,12 +45,13 @@ using edi::caching::test::FakeStore;
 constexpr int kThreads = 4;
 
 // Runs body(thread_index) on kThreads threads that start together; returns when all are done and
-// rethrows the first exception a thread threw (a stub's NotImplemented, a failed store...).
+// rethrows the exception of the lowest-numbered thread that threw (a stub's NotImplemented, a
+// failed store...). Thread order, not arrival order, picks it: the same code always reports the
+// same error.
 template <class Body>
 void run_together(Body body, int thread_count = kThreads) {
   std::latch start(thread_count);
-  std::mutex mutex;
-  std::exception_ptr first_error;
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(thread_count));
   std::vector<std::thread> threads;
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
@@ -58,13 +59,14 @@ void run_together(Body body, int thread_count = kThreads) {
       try {
         body(t);
       } catch (...) {
-        std::lock_guard lock(mutex);
-        if (!first_error) first_error = std::current_exception();
+        errors[static_cast<std::size_t>(t)] = std::current_exception();  // each thread its own slot
       }
     });
   }
   for (auto& th : threads) th.join();
-  if (first_error) std::rethrow_exception(first_error);
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
 }
 
 // 90% reads, 10% writes over 512 keys into a 64-entry, 8-shard cache: every value read belongs
