@@ -316,7 +316,7 @@ class ExceptionSafety : public ::testing::Test {
       if (!put_throwing_at(*cache, key, value, n)) {
         // It got through: n is past the last copy or move the put makes. The put worked.
         EXPECT_EQ(value_of(*cache, key), value) << "put(" << key << ", " << value << ") returned normally";
-        EXPECT_GT(throws, 0) << "put() made no copy or move of its key or value at all?";
+        EXPECT_GT(throws, 0) << "no copy or move of put() threw: storing a key and a value takes at least one";
         return;
       }
       ++throws;
