@@ -2,7 +2,8 @@
 """make test: the workbook's self-test. Proves the workbook itself is sound:
 
   build          everything of the default preset builds, warning-free
-  core           the core's unit, property, robustness and conformance tests
+  core           the core's unit, property, robustness and conformance tests, and its
+                 instruction-count gate (tests/core/icount_gate.py)
   compile-fail   code a lesson declares must not compile does not (label lessonNN.compilefail)
   solutions      every grader passes on solutions/ (100%)
   stubs          every graded test fails on the stubs of exercises/, cleanly ("not implemented
@@ -108,7 +109,11 @@ def core_tests():
     if status != 0:
         raise StepFailure(tail(output, 40))
     corpus = os.environ.get("EDIFACT_CORPUS")
-    return (summary[0].strip() if summary else "passed") + (f"; corpus {corpus}" if corpus else "; EDIFACT_CORPUS unset: conformance skipped")
+    # The instruction-count gate passed inside ctest; its numbers go into the step's line.
+    _, counts = run([PY, str(ROOT / "tests" / "core" / "icount_gate.py"), str(build / "tests" / "core" / "icount_driver")])
+    counts = "; ".join(l.split(" (")[0] for l in counts.splitlines() if "instructions/byte" in l)
+    return ((summary[0].strip() if summary else "passed") + (f"; {counts}" if counts else "") +
+            (f"; corpus {corpus}" if corpus else "; EDIFACT_CORPUS unset: conformance skipped"))
 
 
 def grade(impl, report_dir):

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <string_view>
 
 #include "edi/generator.hpp"
 
@@ -47,49 +48,83 @@ void exec(sqlite3* db, const std::string& sql, const char* what) {
   }
 }
 
+// A prepared statement, finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql, const char* what) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt_);
+      fail(db, what);
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const noexcept { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// One use of a prepared statement: resets it and drops its bindings when it goes out of scope,
+// whatever happens in between (a failed step, an exception while a row is read), so that the
+// next use starts from a statement that is ready to bind and run.
+class StatementUse {
+ public:
+  explicit StatementUse(sqlite3_stmt* stmt) noexcept : stmt_(stmt) {}
+  ~StatementUse() {
+    // reset() repeats the error of a failed step, which the step's caller has reported already.
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  StatementUse(const StatementUse&) = delete;
+  StatementUse& operator=(const StatementUse&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+void bind_text(sqlite3* db, sqlite3_stmt* stmt, int index, std::string_view text, const char* what) {
+  // SQLITE_STATIC: SQLite reads the bytes in place; a StatementUse unbinds them before they go.
+  if (sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) != SQLITE_OK) {
+    fail(db, what);
+  }
+}
+
+// sqlite3_step, with an error other than "a row" or "done" reported as an exception.
+bool step_row(sqlite3* db, sqlite3_stmt* stmt, const char* what) {
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db, what);
+}
+
 std::string column_text(sqlite3_stmt* stmt, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
   return text != nullptr ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))) : std::string();
 }
 
 bool table_exists(sqlite3* db) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'partners'", -1, &stmt,
-                         nullptr) != SQLITE_OK) {
-    fail(db, "cannot read the schema");
-  }
-  const bool exists = sqlite3_step(stmt) == SQLITE_ROW;
-  sqlite3_finalize(stmt);
-  return exists;
+  const Statement stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'partners'",
+                       "cannot read the schema");
+  return step_row(db, stmt.get(), "cannot read the schema");
 }
 
 std::int64_t count_rows(sqlite3* db) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM partners", -1, &stmt, nullptr) != SQLITE_OK) fail(db, "cannot count");
-  std::int64_t n = 0;
-  if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  return n;
+  const Statement stmt(db, "SELECT COUNT(*) FROM partners", "cannot count");
+  if (!step_row(db, stmt.get(), "cannot count")) fail(db, "cannot count: no result");
+  return sqlite3_column_int64(stmt.get(), 0);
 }
 
 void load_partners(sqlite3* db) {
-  sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO partners (gln, name, city, country) VALUES (?1, ?2, ?3, ?4)", -1,
-                         &insert, nullptr) != SQLITE_OK) {
-    fail(db, "cannot prepare the insert");
-  }
+  const Statement insert(db, "INSERT OR IGNORE INTO partners (gln, name, city, country) VALUES (?1, ?2, ?3, ?4)",
+                         "cannot prepare the insert");
   for (const Partner& p : partners()) {
+    const StatementUse use(insert.get());
     const std::string_view fields[] = {p.gln, p.name, p.city, p.country};
-    for (int i = 0; i < 4; ++i) {
-      sqlite3_bind_text(insert, i + 1, fields[i].data(), static_cast<int>(fields[i].size()), SQLITE_TRANSIENT);
-    }
-    if (sqlite3_step(insert) != SQLITE_DONE) {
-      sqlite3_finalize(insert);
-      fail(db, "cannot insert a partner");
-    }
-    sqlite3_reset(insert);
+    for (int i = 0; i < 4; ++i) bind_text(db, insert.get(), i + 1, fields[i], "cannot bind a partner");
+    if (sqlite3_step(insert.get()) != SQLITE_DONE) fail(db, "cannot insert a partner");
   }
-  sqlite3_finalize(insert);
 }
 
 }  // namespace
@@ -146,17 +181,13 @@ PartnerPtr PartnerDirectory::find(std::string_view gln) const {
   if (query_hook_) query_hook_(gln);
   queries_.fetch_add(1, std::memory_order_relaxed);
   const std::lock_guard lock(mutex_);
-  sqlite3_bind_text(find_, 1, gln.data(), static_cast<int>(gln.size()), SQLITE_TRANSIENT);
-  PartnerPtr found;
-  const int rc = sqlite3_step(find_);
-  if (rc == SQLITE_ROW) {
-    found = std::make_shared<const PartnerRecord>(
-        PartnerRecord{column_text(find_, 0), column_text(find_, 1), column_text(find_, 2), column_text(find_, 3)});
-  }
-  sqlite3_reset(find_);
-  sqlite3_clear_bindings(find_);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(db_, "lookup failed");
-  return found;
+  // Declared after the lock, so destroyed before it is released: the next find() gets the
+  // statement reset even when reading the row throws (std::bad_alloc from a string or the record).
+  const StatementUse use(find_);
+  bind_text(db_, find_, 1, gln, "cannot bind the lookup");
+  if (!step_row(db_, find_, "lookup failed")) return nullptr;
+  return std::make_shared<const PartnerRecord>(
+      PartnerRecord{column_text(find_, 0), column_text(find_, 1), column_text(find_, 2), column_text(find_, 3)});
 }
 
 std::size_t PartnerDirectory::size() const {

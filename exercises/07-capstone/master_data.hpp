@@ -55,7 +55,9 @@ class PartnerDirectory {
   PartnerDirectory(const PartnerDirectory&) = delete;
   PartnerDirectory& operator=(const PartnerDirectory&) = delete;
 
-  // The partner with this GLN, or nullptr. One SQL query per call.
+  // The partner with this GLN, or nullptr. One SQL query per call. Throws std::runtime_error with
+  // SQLite's message when the query fails, and std::bad_alloc when building the record does; the
+  // directory stays usable after either (the next find() answers as if nothing had happened).
   PartnerPtr find(std::string_view gln) const;
 
   // A seam for tests: find() calls `hook(gln)` first, on the calling thread, before it takes the

@@ -36,8 +36,15 @@
 namespace edi::capstone {
 inline namespace EDI_IMPL {
 
-// A 128-bit hash of a message's bytes: the key of the DedupCache. Two different messages get the
-// same hash with probability about 2^-128 per pair, so equal hashes mean equal bytes.
+// A 128-bit hash of a message's bytes: the key of the DedupCache, which takes equal hashes for
+// equal bytes without comparing them (the bytes are back in the pool by the time a message is
+// merged; keeping them for every remembered hash would cost up to dedup_capacity times
+// max_message_bytes). For messages nobody chose to collide, two different ones get the same hash
+// with probability about 2^-128 per pair. But the hash is not cryptographic: it has no secret key
+// and each of its rounds can be inverted, so two different messages with the same hash can be
+// built on purpose, and the second of them is then counted as a retransmission of the first and
+// dropped. Where senders may be hostile, key the hash (SipHash with a secret per-run key) or keep
+// the bytes and compare them on a hit.
 struct ContentHash {
   std::uint64_t low = 0;
   std::uint64_t high = 0;

@@ -25,7 +25,8 @@ inline namespace EDI_IMPL {
 Report Pipeline::run(ByteSource& source) {
   // FIXME: the reader (this thread) splits messages and hands them to options_.workers threads;
   // at most options_.max_in_flight messages between "read" and "merged" (call
-  // observer->reader_waiting() before blocking for that); results merged in sequence order,
+  // observer->reader_waiting() before blocking for that); a message read is analysed without
+  // waiting for more input (the source may block); results merged in sequence order,
   // deduplicated there; failures isolated per message; on a read error or a std::logic_error,
   // stop and join the threads and rethrow.
   (void)source;

@@ -92,7 +92,8 @@ class PartnerCache {
   PartnerCache& operator=(const PartnerCache&) = delete;
 
   // The record of `gln`, or nullptr when the directory does not know it. Asks the directory only
-  // when this GLN is not cached (an unknown one is cached as nullptr).
+  // when this GLN is not cached (an unknown one is cached as nullptr). When the directory throws,
+  // so does find(), and nothing is cached for `gln`: the next find() of it asks again.
   PartnerPtr find(std::string_view gln);
 
   // Entries cached now (known and unknown): never more than capacity().

@@ -12,6 +12,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -84,8 +85,9 @@ class InFlightWindow {
 
 // Messages from the reader to the workers: a ring of fixed capacity (no allocation per message).
 // The window keeps it from ever filling; it blocks anyway rather than grow. Sleeping workers are
-// woken when a batch is queued, or by flush() (the reader is about to wait) and close(). After
-// close(), pop() still returns what is queued, then false. Thread-safe.
+// woken when a batch is queued, or by flush() (the reader is about to wait: for a slot of the
+// window, or for input) and close(). After close(), pop() still returns what is queued, then
+// false. Thread-safe.
 class WorkQueue {
  public:
   explicit WorkQueue(std::size_t capacity) : slots_(capacity), wake_at_(wake_batch(capacity)) {}
@@ -141,6 +143,24 @@ class WorkQueue {
   std::size_t head_ = 0;
   std::size_t count_ = 0;
   bool closed_ = false;
+};
+
+// The caller's source, with the workers woken for what is queued before every read: a read may
+// block for as long as the input takes to arrive (a pipe, a socket, a slow disk), and a message
+// already queued must not wait for the next ones to make a batch. A read asks for a chunk of the
+// splitter's buffer (256 KiB by default, some 300 messages), so this adds at most one wake-up per
+// chunk to the batches' one per wake_batch() messages. Thread-compatible: the reader's.
+class FlushBeforeRead final : public ByteSource {
+ public:
+  FlushBeforeRead(ByteSource& source, WorkQueue& queue) noexcept : source_(source), queue_(queue) {}
+  std::size_t read(std::span<char> buffer) override {
+    queue_.flush();
+    return source_.read(buffer);
+  }
+
+ private:
+  ByteSource& source_;
+  WorkQueue& queue_;
 };
 
 // Merges results in sequence order, whatever order they arrive in: a result waits in its slot
@@ -242,11 +262,12 @@ Report Pipeline::run(ByteSource& source) {
   const std::size_t window = std::max<std::size_t>(options_.max_in_flight, 1);
   const std::size_t workers = std::max<std::size_t>(options_.workers, 1);
 
-  MessageSplitter splitter(source, pool_, {options_.chunk_size, options_.max_message_bytes, options_.max_problems});
+  WorkQueue queue(window);
+  FlushBeforeRead input(source, queue);
+  MessageSplitter splitter(input, pool_, {options_.chunk_size, options_.max_message_bytes, options_.max_problems});
   DedupCache dedup(options_.dedup_capacity);
   ReportBuilder builder(options_.max_problems);
   InFlightWindow in_flight(window);
-  WorkQueue queue(window);
   OrderedMerger merger(window, dedup, builder, in_flight, observer);
   FirstError error;
   const auto stop = [&] {

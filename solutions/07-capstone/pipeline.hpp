@@ -85,6 +85,9 @@ class Pipeline {
   //    reason the reader calls observer->reader_waiting().
   //  - Parallel: workers analyse different messages at the same time (observer->before_process
   //    and after_process are called on them, see PipelineObserver).
+  //  - Prompt: a message that has been read is analysed without waiting for more input, however
+  //    slow the input: source.read() may block until the answer to a message already read has
+  //    been sent (a pipe or a socket). Batch the wake-ups if you like, but not past a read.
   //  - Isolated errors: a message whose analysis throws a std::exception becomes
   //    MessageResult::failure() and the others go on. Two exceptions stop the run instead: one of
   //    the source (a read error) and a std::logic_error from the analysis (a bug, such as a cache

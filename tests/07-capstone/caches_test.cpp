@@ -7,10 +7,13 @@
 #include <atomic>
 #include <barrier>
 #include <exception>
+#include <new>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "caches.hpp"
 #include "capstone_test.hpp"
 #include "edi/generator.hpp"
@@ -117,6 +120,44 @@ TEST(PartnerCache, RemembersUnknownPartnersToo) {
   for (int i = 0; i < 25; ++i) EXPECT_EQ(cache.find(kUnknownGln), nullptr);
   EXPECT_EQ(directory.queries(), 1u);
   EXPECT_EQ(cache.size(), 1u);
+}
+
+// A query that throws half-way (an allocation fails while the directory builds the record, each
+// of its allocations in turn) leaves nothing behind: the exception reaches the caller, the cache
+// keeps no answer for that partner, and the next find() asks the directory again and gets the
+// record. (A directory that skipped resetting its statement would answer "unknown", for good.)
+TEST(PartnerCache, AQueryThatThrowsLeavesNothingBehind) {
+  PartnerDirectory directory(":memory:");
+  const edi::Partner& partner = edi::partners()[3];
+  const std::uint64_t allocations = edi::test::count_allocations([&] { (void)directory.find(partner.gln); });
+  ASSERT_GT(allocations, 0u) << "a query of a known partner allocates its record";
+  for (std::uint64_t failing = 0; failing < allocations; ++failing) {
+    PartnerCache cache(directory, 64);
+    ASSERT_NE(cache.find(gln(0)), nullptr);  // find() works at all
+    bool armed = false;
+    directory.set_query_hook([&](std::string_view) {
+      if (!std::exchange(armed, true)) edi::test::fail_allocation(failing);  // inside the first query only
+    });
+    bool threw = false;
+    try {
+      (void)cache.find(partner.gln);
+    } catch (const std::bad_alloc&) {
+      threw = true;
+    }
+    const bool failed = !edi::test::allocation_failure_pending();
+    edi::test::cancel_allocation_failure();
+    directory.set_query_hook(nullptr);
+    ASSERT_TRUE(failed) << "allocation " << failing << " of the query was not made";
+    EXPECT_TRUE(threw) << "allocation " << failing << " of the query failed and find() did not throw std::bad_alloc";
+    const std::uint64_t queries = directory.queries();
+    const edi::capstone::PartnerPtr p = cache.find(partner.gln);
+    EXPECT_EQ(directory.queries(), queries + 1)
+        << "the query that threw (at its allocation " << failing << ") left an answer in the cache";
+    ASSERT_NE(p, nullptr) << partner.gln << " is unknown after a query of it threw at its allocation " << failing
+                          << ": the failure was cached, or it left the directory's statement half-read";
+    EXPECT_EQ(p->gln, partner.gln);
+    EXPECT_EQ(p->name, partner.name);
+  }
 }
 
 // However many partners pass, the cache (sharded or not) holds at most its capacity.

@@ -6,8 +6,10 @@
 // hanging; no verdict depends on how fast anything runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -570,6 +572,75 @@ TEST(PipelineParallelism, TheReaderReadsOnWhileWorkersAnalyse) {
   const cap::Report report = pipeline.run(source);
   EXPECT_FALSE(observer.timed_out) << "message 0 was held 10 s and the reader did not read on: is it waiting for the workers?";
   EXPECT_TRUE(same_report(run_naive(input, options), report));
+}
+
+
+// True when every thread of this process but the calling one sleeps or has ended: called by the
+// reader inside a read, it says the workers are waiting for work.
+bool other_threads_held() {
+  const long self = this_thread_id();
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    const long tid = std::stol(task.path().filename().string());
+    if (tid != self && !thread_is_held(tid)) return false;
+  }
+  return true;
+}
+
+// A queued message is analysed while the reader waits for input, however slow the input: the
+// source serves the interchange up to the end of message 0, then its next read blocks until
+// message 0 has been analysed (a pipe whose writer waits for an answer). The workers are asleep
+// when message 0 is queued (the first read waits for that), so somebody must wake them for one
+// message. A pipeline that wakes its workers only for a batch of messages, or when the window
+// is full, waits for input that does not come.
+TEST(PipelineParallelism, AQueuedMessageIsAnalysedWhileTheReaderWaitsForInput) {
+  class StallingSource final : public edi::ByteSource {
+   public:
+    StallingSource(std::string_view bytes, std::size_t stall_at, Gate& go_on)
+        : bytes_(bytes), stall_at_(stall_at), go_on_(go_on) {}
+    std::size_t read(std::span<char> buffer) override {
+      if (served_ == 0) (void)wait_until(other_threads_held);  // the workers sleep, waiting for work
+      if (served_ == stall_at_ && !stalled_) {
+        stalled_ = true;
+        if (!go_on_.wait()) timed_out = true;
+      }
+      const std::size_t end = served_ < stall_at_ ? stall_at_ : bytes_.size();
+      const std::size_t n = std::min(buffer.size(), end - served_);
+      std::copy_n(bytes_.data() + served_, n, buffer.data());
+      served_ += n;
+      return n;
+    }
+    bool timed_out = false;  // only the reader writes it; the test reads it after run()
+
+   private:
+    std::string_view bytes_;
+    std::size_t stall_at_;
+    Gate& go_on_;
+    std::size_t served_ = 0;
+    bool stalled_ = false;
+  };
+  struct SignalFirst : cap::PipelineObserver {
+    void after_process(std::uint64_t sequence) noexcept override {
+      if (sequence == 0) analysed.open();
+    }
+    Gate analysed;
+  };
+  const std::string input = generated(43, 10, 3, edi::Layout::lf, 0.0, false, 10);
+  const std::vector<edi::MessageInfo> messages = edi::analyze(input).messages;
+  ASSERT_GE(messages.size(), 2u);
+  for (const std::size_t workers : {1u, 2u}) {
+    SignalFirst observer;
+    cap::Options options = small_options(workers);
+    options.observer = &observer;
+    cap::PartnerDirectory directory(":memory:");
+    cap::Pipeline pipeline(directory, options);
+    StallingSource source(input, messages[1].begin, observer.analysed);
+    const cap::Report report = pipeline.run(source);
+    EXPECT_FALSE(source.timed_out) << workers << " workers: message 0 was queued and not analysed for 10 s while "
+                                      "the reader waited for more input: are the workers woken only for a batch?";
+    EXPECT_TRUE(same_report(run_naive(input, options), report)) << workers << " workers";
+    if (source.timed_out) break;  // one wait of 10 s is enough to fail
+  }
 }
 
 }  // namespace

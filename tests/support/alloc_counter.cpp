@@ -50,17 +50,35 @@ void count_deallocation() noexcept {
   bump(slot.deallocations, 1, &slot == &g_slots[kSlots]);
 }
 
+// The allocation failure armed on this thread: the number of allocations still to let through
+// before one fails, or kNoFailure. Plain thread-local data: only its own thread reads or writes it.
+constexpr std::uint64_t kNoFailure = ~std::uint64_t{0};
+thread_local std::uint64_t t_fail_after = kNoFailure;
+
+// True when this allocation is the armed one (which is then disarmed).
+bool must_fail() noexcept {
+  if (t_fail_after == kNoFailure) return false;
+  if (t_fail_after > 0) {
+    --t_fail_after;
+    return false;
+  }
+  t_fail_after = kNoFailure;
+  return true;
+}
+
 edi::test::AllocationTotals read(const Slot& slot) noexcept {
   return {slot.allocations.load(std::memory_order_relaxed), slot.deallocations.load(std::memory_order_relaxed),
           slot.bytes.load(std::memory_order_relaxed)};
 }
 
 void* allocate(std::size_t size) noexcept {
+  if (must_fail()) return nullptr;
   count_allocation(size);
   return std::malloc(size == 0 ? 1 : size);
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t align) noexcept {
+  if (must_fail()) return nullptr;
   count_allocation(size);
   const auto a = static_cast<std::size_t>(align);
   const std::size_t rounded = (size + a - 1) / a * a;  // aligned_alloc wants a multiple
@@ -96,6 +114,10 @@ AllocationTotals global_allocations() noexcept {
   sum.bytes += overflow.bytes;
   return sum;
 }
+
+void fail_allocation(std::uint64_t skip) noexcept { t_fail_after = skip; }
+bool allocation_failure_pending() noexcept { return t_fail_after != kNoFailure; }
+void cancel_allocation_failure() noexcept { t_fail_after = kNoFailure; }
 
 }  // namespace edi::test
 

@@ -9,6 +9,12 @@
 // replaced in alloc_counter.cpp, which any test binary linking `edi::test_support` gets.
 // Counts are per thread (what the code under test on this thread allocated) and global (all
 // threads). GoogleTest macros allocate: snapshot around the code under test only.
+//
+// They can also make one allocation fail, to test what code does when memory runs out half-way:
+//
+//   edi::test::fail_allocation(2);              // this thread's third allocation from now fails
+//   EXPECT_THROW(code_under_test(), std::bad_alloc);
+//   EXPECT_FALSE(edi::test::allocation_failure_pending());  // it did fail (else cancel it)
 #pragma once
 
 #include <cstdint>
@@ -41,6 +47,15 @@ class AllocationCounter {
   bool global_;
   AllocationTotals start_;
 };
+
+// Arms a failure on the calling thread: its allocation `skip` allocations from now (0: the next
+// one) fails, once. The throwing forms of operator new then throw std::bad_alloc, the nothrow
+// forms return nullptr. Other threads are not affected. Arming again replaces the armed failure.
+void fail_allocation(std::uint64_t skip = 0) noexcept;
+// True while the failure armed on this thread has not happened yet.
+bool allocation_failure_pending() noexcept;
+// Disarms the failure armed on this thread, if it has not happened.
+void cancel_allocation_failure() noexcept;
 
 // Allocations `f()` makes on this thread.
 template <class F>
