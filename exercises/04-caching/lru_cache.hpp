@@ -1,5 +1,6 @@
 // Lesson 04, exercise 1: a least-recently-used cache with O(1) get and put.
-// `make check LESSON=04` grades it (suite LruCache), `make hint LESSON=04` helps.
+// `make check LESSON=04` grades it (suites LruCache and ExceptionSafety), `make hint LESSON=04`
+// helps.
 //
 //   edi::caching::LruCache<std::string, int> cache(2);   // holds at most 2 entries
 //   cache.put("a", 1);
@@ -16,6 +17,15 @@
 //
 // Thread-compatible: one thread at a time (get() changes the order, so even reads need
 // exclusive access). Movable, not copyable.
+//
+// Exception guarantee: basic when copying or moving K or V throws (a std::string key longer
+// than its small-string buffer allocates when copied, and an allocation can throw): the
+// exception comes out of put() and the cache stays consistent and usable. After a
+// put(key, value) that threw, every other key keeps its value, except the entry chosen for
+// eviction, which may be gone (then counted as an eviction); a new key is not cached; a key
+// that was there stays, with its old value or the new one (whatever V's assignment left);
+// size() counts exactly the keys that get() finds. The ExceptionSafety graders make each copy
+// and move inside put() throw in turn. REQUIRES: Hash and KeyEqual do not throw.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,7 @@
 // Lesson 04, exercise 4: a cache many threads use at once, split into independently locked
 // shards, each read under a shared lock.
-// `make check LESSON=04` grades it (suites ShardedCache and Concurrency), `make hint LESSON=04` helps.
+// `make check LESSON=04` grades it (suites ShardedCache, ExceptionSafety and Concurrency),
+// `make hint LESSON=04` helps.
 //
 //   edi::caching::ShardedCache<std::string, std::uint64_t> cache(4096, 16);  // 16 shards of 256
 //   cache.put("4000001000006", 7);       // locks one shard, exclusively
@@ -34,7 +35,11 @@
 //
 // Thread-safe: every member may be called from any number of threads at once. get() and
 // contains() lock one shard shared; put() and erase() lock it exclusively.
-// Not copyable, not movable. REQUIRES: K and V are default constructible.
+// Not copyable, not movable. Exception guarantee: basic when copying or moving K or V throws,
+// as LruCache's: after a put() that threw, only the entry chosen for eviction may be gone
+// (counted as an eviction; its slot is then free), a new key is not cached, a key that was
+// there keeps its old value or gets the new one, and size() counts exactly the keys held.
+// REQUIRES: Hash and KeyEqual do not throw; K and V are default constructible.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,6 @@
 // Lesson 04, exercise 2: a cache whose entries expire a fixed time after they were written.
-// `make check LESSON=04` grades it (suite TtlCache), `make hint LESSON=04` helps.
+// `make check LESSON=04` grades it (suites TtlCache and ExceptionSafety), `make hint LESSON=04`
+// helps.
 //
 //   FakeClock clock;                                      // (tests/04-caching/fakes.hpp)
 //   edi::caching::TtlCache<std::string, int> cache(100, std::chrono::seconds(30), clock.now_function());
@@ -24,6 +25,10 @@
 // because it expired counts an expiration, every entry removed to make room an eviction.
 //
 // Thread-compatible: one thread at a time. Movable, not copyable.
+// Exception guarantee: basic when copying or moving K or V throws, exactly as LruCache's: after
+// a put() that threw, only the entry chosen for eviction may be gone (counted as an eviction),
+// a new key is not cached, a key that was there keeps its old value or gets the new one, and
+// size() counts exactly the entries held. REQUIRES: Hash and KeyEqual do not throw.
 // REQUIRES: the clock never goes back (a steady clock; see NowFunction).
 #pragma once
 

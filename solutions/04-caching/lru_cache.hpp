@@ -19,8 +19,12 @@
 // exclusive access; see ShardedCache for a cache many threads can read at once).
 // Movable, not copyable. Pointers and references into the cache are not handed out: get()
 // returns a copy.
-// Exception guarantee: basic when copying or moving K or V throws (the cache stays usable;
-// an entry chosen for eviction may be gone).
+// Exception guarantee: basic when copying or moving K or V throws: the exception comes out and
+// the cache stays consistent and usable. After a put(key, value) that threw, every other key
+// keeps its value, except the entry chosen for eviction, which may be gone (then counted as an
+// eviction); a new key is not cached; a key that was there stays, with its old value or the new
+// one (whatever V's assignment left); size() counts exactly the keys that get() finds.
+// REQUIRES: Hash and KeyEqual do not throw.
 #pragma once
 
 #include <cstddef>
@@ -89,13 +93,23 @@ class LruCache {
     // Full: the back of the list is the least recently used entry. Its list node and its map
     // node are both reused for the new key, so nothing is freed and nothing is allocated.
     const auto victim = std::prev(entries_.end());
-    K map_key = key;  // the only step that may throw; nothing has changed yet
+    K map_key = key;  // may throw: nothing has changed yet
     auto node = index_.extract(victim->key);
     ++stats_.evictions;
-    victim->key = std::move(key);
-    victim->value = std::move(value);
-    node.key() = std::move(map_key);
-    index_.insert(std::move(node));
+    try {
+      // Each of these may throw (a copy or move of K or V), with the victim half rewritten:
+      // its key, its value or its map node's key may already belong to the new entry.
+      node.key() = std::move(map_key);
+      victim->key = std::move(key);
+      victim->value = std::move(value);
+      index_.insert(std::move(node));  // no allocation (reserved buckets); hashes the new key
+    } catch (...) {
+      // The victim's map node is out of the map (`node` frees it); its list node goes too, so
+      // both structures hold the same entries again: the victim is evicted, the new key is not
+      // cached.
+      entries_.erase(victim);
+      throw;
+    }
     entries_.splice(entries_.begin(), entries_, victim);
   }
 

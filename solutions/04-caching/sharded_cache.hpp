@@ -36,7 +36,11 @@
 // Thread-safe: every member may be called from any number of threads at once. get() and
 // contains() lock one shard shared; put() and erase() lock it exclusively; size() and stats()
 // visit the shards one after another (not one snapshot).
-// Not copyable, not movable. Exception guarantee: basic (see LruCache).
+// Not copyable, not movable. Exception guarantee: basic when copying or moving K or V throws,
+// as LruCache's: after a put() that threw, only the entry chosen for eviction may be gone
+// (counted as an eviction; its slot is then free), a new key is not cached, a key that was
+// there keeps its old value or gets the new one, and size() counts exactly the keys held.
+// REQUIRES: Hash and KeyEqual do not throw.
 // REQUIRES: K and V are default constructible (the slots are allocated up front).
 #pragma once
 
@@ -104,14 +108,18 @@ class ShardedCache {
     }
     if (!shard.free.empty()) {
       const std::size_t i = shard.free.back();
-      shard.index.emplace(key, i);  // may throw: nothing has changed yet
-      shard.free.pop_back();
       Slot& slot = shard.slots[i];
+      // Fill the slot first, then index it: if a copy or move throws, slot i is still free
+      // (no key maps to it), and what the failed put left in it is overwritten by the next
+      // key that takes it.
       slot.key = key;
       slot.value = std::move(value);
+      shard.index.emplace(key, i);
+      shard.free.pop_back();
       slot.referenced.store(false, std::memory_order_relaxed);
       return;
     }
+    K map_key = key;  // may throw: nothing has changed yet
     const std::size_t n = shard.slots.size();
     while (shard.slots[shard.hand].referenced.load(std::memory_order_relaxed)) {
       shard.slots[shard.hand].referenced.store(false, std::memory_order_relaxed);
@@ -120,13 +128,21 @@ class ShardedCache {
     const std::size_t i = shard.hand;
     shard.hand = (i + 1) % n;
     Slot& slot = shard.slots[i];
-    K map_key = key;  // may throw: nothing has changed yet
     auto node = shard.index.extract(slot.key);  // the victim's map node, re-keyed: no allocation
-    node.key() = std::move(map_key);
-    shard.index.insert(std::move(node));
     shard.evictions.fetch_add(1, std::memory_order_relaxed);
-    slot.key = key;
-    slot.value = std::move(value);
+    try {
+      // Each of these may throw (a copy or move of K or V), with the slot half rewritten.
+      node.key() = std::move(map_key);
+      slot.key = key;
+      slot.value = std::move(value);
+      shard.index.insert(std::move(node));
+    } catch (...) {
+      // The victim's map node is out of the map (`node` frees it): the victim is evicted, and
+      // its slot, which no key maps to any more, becomes free. (No allocation: `free` has room
+      // for every slot.)
+      shard.free.push_back(i);
+      throw;
+    }
     slot.referenced.store(false, std::memory_order_relaxed);
   }
 

@@ -61,8 +61,10 @@ class StatusStore {
   virtual std::optional<MessageStatus> load(const std::string& key) = 0;
 
   // Stores every write of `batch` atomically: afterwards all of them are stored, or, when it
-  // throws StoreError, none is. Within a batch a later write of a key wins. An empty batch is
-  // a no-op.
+  // throws, none is. Within a batch a later write of a key wins. An empty batch is a no-op.
+  // The stores of this lesson throw StoreError; another implementation (a client library, a
+  // test double) may throw anything, not only a std::exception, and the write caches treat
+  // whatever it throws as a refused batch.
   virtual void write(std::span<const StatusWrite> batch) = 0;
 
  protected:

@@ -23,6 +23,10 @@
 // because it expired counts an expiration, every entry removed to make room an eviction.
 //
 // Thread-compatible: one thread at a time. Movable, not copyable.
+// Exception guarantee: basic when copying or moving K or V throws, exactly as LruCache's: after
+// a put() that threw, only the entry chosen for eviction may be gone (counted as an eviction),
+// a new key is not cached, a key that was there keeps its old value or gets the new one, and
+// size() counts exactly the entries held. REQUIRES: Hash and KeyEqual do not throw.
 // REQUIRES: the clock never goes back (a steady clock; see NowFunction).
 #pragma once
 
@@ -92,14 +96,19 @@ class TtlCache {
     }
     // Full of live entries: reuse the oldest write's nodes for the new key (see LruCache::put).
     const auto victim = entries_.begin();
-    K map_key = key;
+    K map_key = key;  // may throw: nothing has changed yet
     auto node = index_.extract(victim->key);
     ++stats_.evictions;
-    victim->key = std::move(key);
-    victim->value = std::move(value);
+    try {
+      node.key() = std::move(map_key);  // each step may throw with the victim half rewritten
+      victim->key = std::move(key);
+      victim->value = std::move(value);
+      index_.insert(std::move(node));
+    } catch (...) {
+      entries_.erase(victim);  // evicted from the list too: both hold the same entries again
+      throw;
+    }
     victim->expires = expires;
-    node.key() = std::move(map_key);
-    index_.insert(std::move(node));
     entries_.splice(entries_.end(), entries_, victim);
   }
 

@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace edi::caching {
@@ -65,6 +66,18 @@ const WriteBehindOptions& checked(const WriteBehindOptions& options) {
   return options;
 }
 
+// What the exception being handled says, for stats().last_error and the shutdown report. Any
+// type may come out of a StatusStore, not only a std::exception. Call it inside a catch block.
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& error) {
+    return error.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
 }  // namespace
 
 WriteBehindCache::WriteBehindCache(StatusStore& store, WriteBehindOptions options, NowFunction now)
@@ -82,7 +95,8 @@ WriteBehindCache::~WriteBehindCache() {
   }
   try {
     flush();
-  } catch (const std::exception& error) {
+  } catch (...) {  // whatever the store threw: a destructor must not let it out
+    const std::string error = describe_current_exception();
     std::vector<StatusWrite> unwritten;
     {
       std::lock_guard lock(mutex_);
@@ -93,7 +107,7 @@ WriteBehindCache::~WriteBehindCache() {
     if (options_.on_unwritten) {
       options_.on_unwritten(std::move(unwritten));
     } else {
-      std::cerr << "WriteBehindCache: the store failed at shutdown (" << error.what() << "); " << unwritten.size()
+      std::cerr << "WriteBehindCache: the store failed at shutdown (" << error << "); " << unwritten.size()
                 << " acknowledged writes were not written\n";
     }
   }
@@ -175,14 +189,14 @@ bool WriteBehindCache::write_batch() {
   {
     std::lock_guard lock(mutex_);
     if (dirty_.empty()) return false;
+    batch.reserve(dirty_.size());  // the copies may throw (std::bad_alloc): nothing has changed yet
+    for (const auto& [key, status] : dirty_) batch.push_back(StatusWrite{key, status});
     in_flight_.swap(dirty_);  // dirty_ is now empty: later puts start the next batch
     oldest = oldest_dirty_;
-    batch.reserve(in_flight_.size());
-    for (const auto& [key, status] : in_flight_) batch.push_back(StatusWrite{key, status});
   }
   try {
     store_.write(batch);
-  } catch (const std::exception& error) {
+  } catch (...) {  // whatever the store threw: the batch is owed to the store either way
     std::lock_guard lock(mutex_);
     // Back into dirty_, except where a newer put of the same key is already there.
     for (auto& [key, status] : in_flight_) dirty_.try_emplace(key, std::move(status));
@@ -190,7 +204,7 @@ bool WriteBehindCache::write_batch() {
     oldest_dirty_ = oldest;  // older than anything put meanwhile
     retry_at_ = now_() + options_.max_delay;
     ++stats_.failed_batches;
-    stats_.last_error = error.what();
+    stats_.last_error = describe_current_exception();
     throw;
   }
   std::lock_guard lock(mutex_);
@@ -211,9 +225,11 @@ void WriteBehindCache::run(std::stop_token stop) {
     }
     try {
       flush_if_due();
-    } catch (const std::exception&) {
-      // Counted in stats_.failed_batches with its message in stats_.last_error; the entries are
-      // dirty again and the next trigger after max_delay retries them.
+    } catch (...) {
+      // Whatever the type: an exception that left this thread's function would end the program.
+      // A store's failure is counted in stats_.failed_batches with its message in
+      // stats_.last_error; the entries are dirty again and the next trigger after max_delay
+      // retries them.
     }
   }
 }

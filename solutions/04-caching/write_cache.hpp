@@ -54,7 +54,8 @@ class WriteThroughCache {
   WriteThroughCache& operator=(const WriteThroughCache&) = delete;
 
   // Writes `status` to the store (a batch of one), then caches it. When the store throws
-  // StoreError the put did not happen: the error propagates and the cache is unchanged.
+  // (StoreError, or whatever another store throws) the put did not happen: the error
+  // propagates and the cache is unchanged.
   void put(const std::string& key, const MessageStatus& status);
 
   // The cached status (a hit), else the store's (a miss; cached unless a put or invalidate ran
@@ -111,9 +112,12 @@ struct WriteBehindStats {
 //   flush at a time (two store writes never overlap). Nothing dirty: the store is not called.
 //   While a batch is in flight its values stay readable; keys written again meanwhile are dirty
 //   again, for the next batch, whether the batch succeeds or fails.
-// - If the store throws, the batch's entries become dirty again (a newer value of a key written
-//   meanwhile wins), failed_batches counts it, and the error surfaces: flush() and
-//   flush_if_due() rethrow it, the flusher thread records it in stats().last_error. After a
+// - If the store throws, whatever it throws (a StoreError, another std::exception, or a type
+//   that is not a std::exception at all), the batch's entries become dirty again (a newer value
+//   of a key written meanwhile wins), failed_batches counts it, and the error surfaces: flush()
+//   and flush_if_due() rethrow it unchanged; the flusher thread records it in
+//   stats().last_error (its what(), or a fixed text for a type that has none) and keeps
+//   running. After a
 //   failure (of any flush: flush(), a trigger, the flusher, backpressure) neither trigger fires
 //   again before max_delay has passed since that failure, by the cache's clock (no hammering of
 //   a store that is down: each failure restarts the wait); flush() always tries. Whether a
@@ -124,8 +128,8 @@ struct WriteBehindStats {
 //   and wakes at least every max_delay / 4 of real time (1 ms at least) to check the time
 //   trigger by the cache's clock.
 // - The destructor stops the flusher (waking it at once if it waits), then flushes; if that
-//   fails it hands the unwritten writes to options.on_unwritten. Call flush() first to handle
-//   the error yourself.
+//   fails (whatever the store throws) it hands the unwritten writes to options.on_unwritten.
+//   Call flush() first to handle the error yourself.
 //
 // Not copyable, not movable. REQUIRES: `store` outlives the cache; `now` may be called from
 // the flusher thread.
@@ -139,8 +143,8 @@ class WriteBehindCache {
   WriteBehindCache& operator=(const WriteBehindCache&) = delete;
 
   // Acknowledges the write (see above). Backpressure: when the key is not dirty and max_dirty
-  // keys are, put() first flushes, in the caller's thread; if that flush throws StoreError,
-  // put() rethrows it and the write is NOT acknowledged.
+  // keys are, put() first flushes, in the caller's thread; if that flush throws (the store's
+  // error), put() rethrows it and the write is NOT acknowledged.
   void put(const std::string& key, const MessageStatus& status);
 
   // The newest acknowledged value of `key`: dirty or in flight, else cached (hits), else the
@@ -149,11 +153,12 @@ class WriteBehindCache {
   std::optional<MessageStatus> get(const std::string& key);
 
   // Writes every write acknowledged before the call, waiting for a batch in flight first.
-  // Throws StoreError when the store refuses the batch (the entries stay dirty).
+  // Throws what the store threw (StoreError from this lesson's stores) when it refuses the
+  // batch; the entries stay dirty.
   void flush();
 
   // Flushes if the size or the time trigger has fired; true when a batch was written. Throws
-  // StoreError like flush().
+  // like flush().
   bool flush_if_due();
 
   // Entries not yet known to be in the store: dirty plus in flight (a key written again while

@@ -7,6 +7,7 @@
 //
 //   FakeStore store;
 //   store.fail_writes(true);                     // every write() throws StoreError, writes nothing
+//   store.fail_with_foreign_errors(true);        // ... throws ForeignStoreError instead (below)
 //   store.hold_writes();                         // write() waits inside until release_writes()
 //   store.hold_loads();                          // load() waits inside until release_loads()
 //
@@ -32,6 +33,12 @@
 #include "store.hpp"
 
 namespace edi::caching::test {
+
+// What a store outside this lesson may throw: a client library's own error type that does not
+// derive from std::exception. A cache that catches only std::exception lets it through.
+struct ForeignStoreError {
+  const char* reason = "FakeStore: write refused with a type that is not a std::exception";
+};
 
 // A steady clock that only moves when told. Thread-safe (a flusher thread may read it).
 class FakeClock {
@@ -74,6 +81,7 @@ class FakeStore final : public StatusStore {
     if (fail) {
       ++failed_;
       changed_.notify_all();
+      if (foreign_) throw ForeignStoreError{};
       throw StoreError("FakeStore: write refused on purpose");
     }
     if (batch.empty()) return;
@@ -90,6 +98,11 @@ class FakeStore final : public StatusStore {
   void fail_next_writes(int n) {
     std::lock_guard lock(mutex_);
     fail_next_ = n;
+  }
+  // On: a refused write throws ForeignStoreError instead of StoreError.
+  void fail_with_foreign_errors(bool on) {
+    std::lock_guard lock(mutex_);
+    foreign_ = on;
   }
   void fail_every_nth_write(int n) {  // 0: off
     std::lock_guard lock(mutex_);
@@ -186,6 +199,7 @@ class FakeStore final : public StatusStore {
   std::map<std::string, MessageStatus> rows_;
   std::vector<std::vector<StatusWrite>> batches_;
   bool failing_ = false;
+  bool foreign_ = false;
   int fail_next_ = 0;
   int fail_every_ = 0;
   int write_calls_ = 0;

@@ -36,6 +36,7 @@ using edi::caching::WriteBehindOptions;
 using edi::caching::WriteThroughCache;
 using edi::caching::test::FakeClock;
 using edi::caching::test::FakeStore;
+using edi::caching::test::ForeignStoreError;
 using edi::caching::test::status;
 using Rows = std::map<std::string, MessageStatus>;
 
@@ -931,6 +932,77 @@ TEST(Durability, FlusherThreadRetriesAfterAFailure) {
   EXPECT_EQ(store.rows().size(), 3u);
   EXPECT_EQ(store.failed(), 1);
   EXPECT_EQ(cache.stats().failed_batches, 1u);
+}
+
+// A store may throw anything, not only a std::exception (a client library's own error type):
+// the batch is refused all the same. flush() rethrows what the store threw, unchanged; the
+// entries are dirty again, failed_batches counts the batch, stats().last_error says something,
+// and the next flush writes everything.
+TEST(Durability, AStoreErrorOfAnyTypeKeepsTheBatch) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindCache cache(store, manual(), clock.now_function());
+  for (int i = 0; i < 5; ++i) cache.put("m" + std::to_string(i), status("received", i));
+  store.fail_with_foreign_errors(true);
+  store.fail_next_writes(1);
+  EXPECT_THROW(cache.flush(), ForeignStoreError) << "flush() must let the store's exception out, unchanged";
+  EXPECT_EQ(cache.stats().failed_batches, 1u)
+      << "the store refused the batch with a ForeignStoreError, which is not a std::exception: a batch refused "
+         "with any type is a failed batch (catch (...), not only const std::exception&)";
+  EXPECT_FALSE(cache.stats().last_error.empty())
+      << "stats().last_error must say something after any failure, also when the exception has no what()";
+  EXPECT_EQ(cache.dirty(), 5u);
+  EXPECT_EQ(cache.get("m3"), status("received", 3));
+  cache.flush();
+  EXPECT_EQ(store.rows().size(), 5u)
+      << "the next flush must write the refused batch: its entries go back to the dirty set whatever the store "
+         "threw, or they stay stranded in flight and are never written";
+  EXPECT_EQ(cache.dirty(), 0u);
+}
+
+// The flusher thread meets a store that throws a type that is not a std::exception: it counts
+// the failure and keeps running (an exception that leaves a thread's function ends the program
+// with std::terminate), then retries once max_delay has passed.
+TEST(Durability, TheFlusherThreadSurvivesAStoreErrorOfAnyType) {
+  FakeStore store;
+  FakeClock clock;
+  WriteBehindOptions options = manual(3);
+  options.background = true;
+  WriteBehindCache cache(store, options, clock.now_function());
+  store.fail_with_foreign_errors(true);
+  store.fail_next_writes(1);
+  for (int i = 0; i < 3; ++i) cache.put("m" + std::to_string(i), status("received", i));
+  ASSERT_TRUE(eventually([&] { return cache.stats().failed_batches == 1; }))
+      << "the flusher thread's batch was refused with a ForeignStoreError (not a std::exception), and "
+         "stats().failed_batches never counted it: catch whatever the store throws";
+  EXPECT_EQ(cache.dirty(), 3u);
+  clock.advance(100ms);  // past the back-off
+  ASSERT_TRUE(store.wait_for_batches(1)) << "the flusher did not retry 10 s after the back-off ended";
+  EXPECT_EQ(store.rows().size(), 3u);
+}
+
+// The store throws a type that is not a std::exception at destruction: the destructor still
+// hands every unwritten write to on_unwritten (a destructor that lets an exception out ends the
+// program with std::terminate).
+TEST(Durability, TheDestructorSalvagesAfterAStoreErrorOfAnyType) {
+  FakeStore store;
+  FakeClock clock;
+  std::vector<StatusWrite> salvaged;
+  {
+    WriteBehindOptions options = manual();
+    options.on_unwritten = [&](std::vector<StatusWrite> writes) { salvaged = std::move(writes); };
+    WriteBehindCache cache(store, options, clock.now_function());
+    cache.put("a", status("received", 1));
+    cache.put("b", status("received", 2));
+    store.fail_with_foreign_errors(true);
+    store.fail_writes(true);
+  }
+  Rows got;
+  for (const auto& w : salvaged) got[w.key] = w.status;
+  EXPECT_EQ(got, (Rows{{"a", status("received", 1)}, {"b", status("received", 2)}}))
+      << "the final flush failed with a ForeignStoreError (not a std::exception): the destructor must catch "
+         "it too and hand the unwritten writes to on_unwritten";
+  EXPECT_TRUE(store.rows().empty());
 }
 
 }  // namespace

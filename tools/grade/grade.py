@@ -252,7 +252,9 @@ def grade(args):
         for kind, bdir in plan[number]:
             if kind is None:
                 selected = names
-                suite_of = lambda n: n.split(".")[0]  # noqa: E731
+                # A typed suite's tests (ExceptionSafety/LruCache.Test, ExceptionSafety/TtlCache.Test)
+                # make one suite: the name before the first '/'.
+                suite_of = lambda n: n.split(".")[0].split("/")[0]  # noqa: E731
                 prefix = ""
                 env = sanitizer_env(main_sanitize.split(",")[0] if main_sanitize else None)
                 limit = timeout
