@@ -1,4 +1,5 @@
-// Replaces the global allocation functions with counting ones that call malloc/free.
+// Replaces the global allocation functions with counting ones that call malloc/free, and that
+// fail on request (limit_thread_allocations).
 #include "alloc_counter.hpp"
 
 #include <algorithm>
@@ -50,17 +51,35 @@ void count_deallocation() noexcept {
   bump(slot.deallocations, 1, &slot == &g_slots[kSlots]);
 }
 
+// limit_thread_allocations(): how many more allocations this thread may make, or negative for no
+// limit; and how many it was refused. Constant-initialized, so reading them costs no guard.
+thread_local std::int64_t t_allowed = -1;
+thread_local std::uint64_t t_refused = 0;
+
+// True when this allocation must fail (and counts it refused), false when it may go ahead.
+bool refuse() noexcept {
+  if (t_allowed < 0) return false;
+  if (t_allowed > 0) {
+    --t_allowed;
+    return false;
+  }
+  ++t_refused;
+  return true;
+}
+
 edi::test::AllocationTotals read(const Slot& slot) noexcept {
   return {slot.allocations.load(std::memory_order_relaxed), slot.deallocations.load(std::memory_order_relaxed),
           slot.bytes.load(std::memory_order_relaxed)};
 }
 
 void* allocate(std::size_t size) noexcept {
+  if (refuse()) return nullptr;
   count_allocation(size);
   return std::malloc(size == 0 ? 1 : size);
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t align) noexcept {
+  if (refuse()) return nullptr;
   count_allocation(size);
   const auto a = static_cast<std::size_t>(align);
   const std::size_t rounded = (size + a - 1) / a * a;  // aligned_alloc wants a multiple
@@ -80,6 +99,10 @@ namespace edi::test {
 // A thread in the overflow slot sees the shared slot's counts: still exact for code that runs
 // alone, which is how the graders use thread counts.
 AllocationTotals thread_allocations() noexcept { return read(my_slot()); }
+
+void limit_thread_allocations(std::int64_t allowed) noexcept { t_allowed = allowed < 0 ? -1 : allowed; }
+
+std::uint64_t thread_refused_allocations() noexcept { return t_refused; }
 
 AllocationTotals global_allocations() noexcept {
   AllocationTotals sum;

@@ -42,6 +42,28 @@ class AllocationCounter {
   AllocationTotals start_;
 };
 
+// From now on, the first `allowed` allocations of the calling thread succeed and every later
+// one fails; a negative `allowed` lifts the limit (the default).
+void limit_thread_allocations(std::int64_t allowed) noexcept;
+// Allocations refused on the calling thread since the program started.
+std::uint64_t thread_refused_allocations() noexcept;
+
+// limit_thread_allocations(allowed) for a scope; the limit is lifted when it ends. Do not nest.
+class FailAllocations {
+ public:
+  explicit FailAllocations(std::int64_t allowed = 0) noexcept : start_(thread_refused_allocations()) {
+    limit_thread_allocations(allowed);
+  }
+  ~FailAllocations() { limit_thread_allocations(-1); }
+  FailAllocations(const FailAllocations&) = delete;
+  FailAllocations& operator=(const FailAllocations&) = delete;
+  // Allocations refused on this thread in this scope so far.
+  std::uint64_t refused() const noexcept { return thread_refused_allocations() - start_; }
+
+ private:
+  std::uint64_t start_;
+};
+
 // Allocations `f()` makes on this thread.
 template <class F>
 std::uint64_t count_allocations(F&& f) {
