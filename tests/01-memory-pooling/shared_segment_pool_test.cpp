@@ -405,8 +405,8 @@ TEST(SharedSegmentPool, AnEndedThreadsSegmentsGoBackToThePool) {
 }
 
 // Destroying the pool before a thread that used it ends: at its exit the thread leaves the
-// destroyed pool alone, even with a new pool at the same address, in which it also has a cache.
-// Graded under AddressSanitizer too.
+// destroyed pool alone, even with a new pool at the same address. Graded under AddressSanitizer
+// too.
 TEST(SharedSegmentPool, APoolDestroyedBeforeItsThreadEnds) {
   std::optional<SharedSegmentPool> pool;
   pool.emplace(SharedPoolOptions{.cache_capacity = 4});
@@ -420,15 +420,44 @@ TEST(SharedSegmentPool, APoolDestroyedBeforeItsThreadEnds) {
     }  // in this thread's cache of the first pool
     used.count_down();
     replaced.wait();
+  });  // ends with a cache in a destroyed pool, and none in the new one
+  used.wait();
+  pool.reset();
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  ASSERT_EQ(&*pool, first);
+  replaced.count_down();
+  user.join();
+  auto st = pool->stats();
+  EXPECT_EQ(st.created, 0u) << "the ended thread's cache of the destroyed pool reached the new one";
+  EXPECT_EQ(st.acquired, 0u);
+  {
+    PooledSegment seg = pool->acquire();
+    EXPECT_EQ(seg->element_count(), 0u);
+  }
+  st = pool->stats();
+  EXPECT_EQ(st.created, 1u);
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+// A thread that outlives one pool goes on with another: its cache there is retired at its exit
+// as usual (what it kept for the destroyed pool is dropped along the way).
+TEST(SharedSegmentPool, AThreadThatOutlivesAPoolUsesTheNextOne) {
+  std::optional<SharedSegmentPool> pool;
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  std::latch used(1);
+  std::latch replaced(1);
+  std::jthread user([&] {
+    { PooledSegment seg = pool->acquire(); }
+    used.count_down();
+    replaced.wait();
     PooledSegment seg = pool->acquire();  // the new pool: a cache there too
     stamp(*seg, 1, 1, 0);
   });
   used.wait();
-  pool.reset();  // the thread still runs, with a cache in the destroyed pool
+  pool.reset();
   pool.emplace(SharedPoolOptions{.cache_capacity = 4});
-  ASSERT_EQ(&*pool, first);
   replaced.count_down();
-  user.join();  // its exit retires its cache of the new pool, and only that one
+  user.join();  // its exit retires its cache of the new pool
   const auto st = pool->stats();
   EXPECT_EQ(st.created, 1u);
   EXPECT_EQ(st.acquired, 1u);
