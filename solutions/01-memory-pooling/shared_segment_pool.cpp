@@ -171,15 +171,15 @@ void SharedSegmentPool::retire(Cache* cache) noexcept {
 Segment* SharedSegmentPool::acquire_uncached() {
   std::lock_guard lock(mutex_);
   Segment* segment = nullptr;
-  if (!shared_idle_.empty()) {
-    segment = shared_idle_.back();
-    shared_idle_.pop_back();
-    ++uncached_.reused;
-  } else {
+  if (shared_idle_.empty()) {
     auto fresh = std::make_unique<Segment>();
     reserve_at_least(shared_idle_, segments_.size() + 1);
     segments_.push_back(std::move(fresh));
     segment = segments_.back().get();
+  } else {
+    segment = shared_idle_.back();
+    shared_idle_.pop_back();
+    ++uncached_.reused;
   }
   ++uncached_.acquired;
   return segment;
