@@ -374,6 +374,35 @@ TEST(SharedSegmentPool, ANewPoolAtAnOldAddressStartsEmpty) {
   EXPECT_EQ(st.outstanding, 0u);
 }
 
+// stats() totals every cache, also those of threads still running (an ended thread's counts
+// are kept when its cache goes): read here while the other thread holds one segment and keeps
+// one in its cache.
+TEST(SharedSegmentPool, StatsCountThreadsStillRunning) {
+  SharedSegmentPool pool({.cache_capacity = 8});
+  std::latch holding(1);
+  std::latch counted(1);
+  std::jthread other([&] {
+    PooledSegment kept = pool.acquire();
+    { PooledSegment released = pool.acquire(); }  // idle in this thread's cache
+    holding.count_down();
+    counted.wait();
+  });
+  holding.wait();
+  { PooledSegment mine = pool.acquire(); }
+  auto st = pool.stats();
+  counted.count_down();
+  EXPECT_EQ(st.created, 3u);
+  EXPECT_EQ(st.acquired, 3u) << "the running thread's acquisitions are not counted";
+  EXPECT_EQ(st.reused, 0u);
+  EXPECT_EQ(st.outstanding, 1u) << "the running thread holds one segment";
+  EXPECT_EQ(st.idle, 2u);
+  other.join();
+  st = pool.stats();
+  EXPECT_EQ(st.acquired, 3u) << "the ended thread's counts must stay in the totals";
+  EXPECT_EQ(st.outstanding, 0u);
+  EXPECT_EQ(st.idle, 3u);
+}
+
 // A cache lives as long as its thread: when the thread ends, its idle segments go to the shared
 // list, where the next thread finds them (instead of creating new ones), still empty.
 TEST(SharedSegmentPool, AnEndedThreadsSegmentsGoBackToThePool) {
