@@ -23,14 +23,24 @@
 // from it, one lock per half cache. That is correct and cheap, but it is not free: see the lesson.
 //
 // What the pool keeps. Segments are never freed before the pool is destroyed; idle segments keep
-// their buffers' capacity. A thread's cache stays with the pool after the thread ends and is
-// adopted by the next thread that gets the same std::thread::id. trim() frees the buffers of
-// the idle segments it can reach: the shared list and the calling thread's cache.
+// their buffers' capacity. trim() frees the buffers of the idle segments it can reach: the shared
+// list and the calling thread's cache.
+//
+// Threads that come and go. A cache lives as long as its thread: when a thread ends, its idle
+// segments go to the shared list (where other threads find them) and its cache is freed, so the
+// pool holds one cache per *running* thread that used it, however many short-lived threads a
+// long-lived pool serves. Both orders must work: a pool destroyed before a thread that used it
+// ends (the thread then leaves it alone), and a thread that ends first. A segment released (or
+// acquired) on a thread after its caches were retired, from a thread_local destructor, goes
+// straight to the shared list (or comes from it). (One way: a thread_local guard with a
+// destructor, made on a thread's first cache, and a small block shared between the pool and
+// those guards, with a mutex that orders the pool's destruction against the threads' exits.)
 //
 // Thread-safe: acquire(), stats(), trim() and the release of any of its handles may run
 // concurrently on any threads. A handle itself is thread-compatible: hand it from one thread to
 // another through something that synchronizes (a queue, a join, a barrier).
-// REQUIRES: the pool outlives its handles, and no thread uses the pool while it is destroyed.
+// REQUIRES: the pool outlives its handles, and no thread uses the pool while it is destroyed
+// (a thread that used it may end at any time, before, during or after the destruction).
 // Checked: destroying it with handles still out prints the rule and aborts.
 #pragma once
 
@@ -64,7 +74,7 @@ class SharedSegmentPool final : public SegmentRecycler {
   ~SharedSegmentPool();
 
   // An empty segment: from this thread's cache, else a batch from the shared list, else a new
-  // one. The first call on a thread creates that thread's cache (one allocation, one lock).
+  // one. The first call on a thread creates that thread's cache (a few allocations, one lock).
   // Throws std::bad_alloc when a new segment or cache cannot be made (strong guarantee).
   [[nodiscard]] PooledSegment acquire();
 

@@ -137,6 +137,9 @@ class ConcurrentProcessor {
   // process() returns once the running jobs are done. A stop on `stop` ends this call only: the
   // processor is not cancelled, and the next process() runs everything.
   // REQUIRES: no jobs in flight, not closed, not cancelled (std::logic_error otherwise).
+  // Exceptions: a submission that throws (std::bad_alloc) ends the call with that exception, once
+  // the jobs it submitted before are done and collected: the processor is left with no job in
+  // flight, and the next process() runs as if this one had not happened.
   std::vector<Outcome<Result>> process(std::span<const Message> messages, std::stop_token stop = {}) {
     // FIXME
     (void)messages;
@@ -150,6 +153,8 @@ class ConcurrentProcessor {
   // on `stop` first (a stopped token is refused even when the window has room), or the processor
   // is closed or cancelled, also while it waits. A stop requested later cancels the job if it has
   // not started yet.
+  // Exceptions: strong guarantee. When handing the job over throws (std::bad_alloc from the
+  // queue), nothing was submitted: no sequence number was used, and later calls go on as before.
   [[nodiscard]] std::optional<std::size_t> submit(const Message& message, std::stop_token stop = {}) {
     // FIXME
     (void)message;
@@ -158,7 +163,7 @@ class ConcurrentProcessor {
   }
 
   // Like submit(), but never waits: std::nullopt when the window is full, or the processor is
-  // closed or cancelled.
+  // closed or cancelled. Exceptions: strong guarantee, as submit().
   [[nodiscard]] std::optional<std::size_t> try_submit(const Message& message) {
     // FIXME
     (void)message;

@@ -35,10 +35,12 @@
 // thread-safe). Neither copyable nor movable.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "edi/error.hpp"
@@ -51,8 +53,14 @@ inline namespace EDI_IMPL {
 class PooledMessageReader {
  public:
   PooledMessageReader(SegmentPool& pool, std::string_view interchange);
-  // Deleted: a temporary buffer would die before the segments read from it.
-  PooledMessageReader(SegmentPool&, std::string&&) = delete;
+  // Deleted: a temporary std::string (const or not) dies at the end of the statement, before the
+  // segments read from it. (A template, so that a string literal, which lives as long as the
+  // program, still picks the string_view constructor, and an lvalue string passes too; a plain
+  // std::string&& overload would make a string literal ambiguous and let a const temporary through.)
+  // tests/01-memory-pooling/compile_fail.cpp proves both.
+  template <class S>
+    requires std::same_as<std::remove_const_t<S>, std::string>
+  PooledMessageReader(SegmentPool&, S&&) = delete;
   PooledMessageReader(const PooledMessageReader&) = delete;
   PooledMessageReader& operator=(const PooledMessageReader&) = delete;
   // Gives the current unit's segments back.
@@ -63,7 +71,10 @@ class PooledMessageReader {
   // Gives the current unit back and starts over on another input, keeping the capacity of the
   // reader's list of handles: a reader reused this way allocates nothing once warm.
   void reset(std::string_view interchange);
-  void reset(std::string&&) = delete;
+  // Deleted for a temporary std::string, as the constructor is.
+  template <class S>
+    requires std::same_as<std::remove_const_t<S>, std::string>
+  void reset(S&&) = delete;
 
   // The current unit, in input order. Valid until the next call to next() or reset().
   std::span<const PooledSegment> segments() const noexcept { return unit_; }

@@ -130,6 +130,9 @@ class ConcurrentProcessor {
   // process() returns once the running jobs are done. A stop on `stop` ends this call only: the
   // processor is not cancelled, and the next process() runs everything.
   // REQUIRES: no jobs in flight, not closed, not cancelled (std::logic_error otherwise).
+  // Exceptions: a submission that throws (std::bad_alloc) ends the call with that exception, once
+  // the jobs it submitted before are done and collected: the processor is left with no job in
+  // flight, and the next process() runs as if this one had not happened.
   std::vector<Outcome<Result>> process(std::span<const Message> messages, std::stop_token stop = {}) {
     {
       std::lock_guard lock(mutex_);
@@ -139,15 +142,23 @@ class ConcurrentProcessor {
     std::vector<Outcome<Result>> outcomes;
     outcomes.reserve(messages.size());
     std::size_t submitted = 0;
-    for (const Message& message : messages) {
-      if (submitted - outcomes.size() == window_) {
-        // The window is full. The Go original sent its next job here and only then read results:
-        // with every slot taken, nobody would ever read one. Collect first: the oldest half of the
-        // window at once, so this thread sleeps once per batch instead of once per message.
-        collect_oldest(window_ - window_ / 2, outcomes);
+    try {
+      for (const Message& message : messages) {
+        if (submitted - outcomes.size() == window_) {
+          // The window is full. The Go original sent its next job here and only then read results:
+          // with every slot taken, nobody would ever read one. Collect first: the oldest half of
+          // the window at once, so this thread sleeps once per batch instead of once per message.
+          collect_oldest(window_ - window_ / 2, outcomes);
+        }
+        if (!submit(message, stop)) break;  // stop requested or cancelled
+        ++submitted;
       }
-      if (!submit(message, stop)) break;  // stop requested or cancelled
-      ++submitted;
+    } catch (...) {
+      // submit() threw, having submitted nothing. The jobs before it are in flight and only this
+      // call knows them: collect them (into room reserved above, so that allocates nothing), or
+      // every later process() would find them in flight and refuse to run.
+      collect_oldest(submitted - outcomes.size(), outcomes);
+      throw;
     }
     collect_oldest(submitted - outcomes.size(), outcomes);
     while (outcomes.size() < messages.size()) outcomes.push_back(cancelled_outcome(outcomes.size()));
@@ -161,6 +172,8 @@ class ConcurrentProcessor {
   // on `stop` first (a stopped token is refused even when the window has room), or the processor
   // is closed or cancelled, also while it waits. A stop requested later cancels the job if it has
   // not started yet.
+  // Exceptions: strong guarantee. When handing the job over throws (std::bad_alloc from the
+  // queue), nothing was submitted: no sequence number was used, and later calls go on as before.
   [[nodiscard]] std::optional<std::size_t> submit(const Message& message, std::stop_token stop = {}) {
     std::unique_lock lock(mutex_);
     const auto has_room = [&] { return refused() || next_sequence_ - next_collect_ < window_; };
@@ -170,21 +183,15 @@ class ConcurrentProcessor {
       --waiting_submitters_;
     }
     if (refused() || stop.stop_requested() || next_sequence_ - next_collect_ >= window_) return std::nullopt;
-    const std::size_t sequence = next_sequence_++;
-    lock.unlock();
-    hand_over(Job{sequence, message, std::move(stop)});
-    return sequence;
+    return hand_over(Job{next_sequence_, message, std::move(stop)});
   }
 
   // Like submit(), but never waits: std::nullopt when the window is full, or the processor is
-  // closed or cancelled.
+  // closed or cancelled. Exceptions: strong guarantee, as submit().
   [[nodiscard]] std::optional<std::size_t> try_submit(const Message& message) {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     if (refused() || next_sequence_ - next_collect_ >= window_) return std::nullopt;
-    const std::size_t sequence = next_sequence_++;
-    lock.unlock();
-    hand_over(Job{sequence, message, {}});
-    return sequence;
+    return hand_over(Job{next_sequence_, message, {}});
   }
 
   // The outcome of the oldest job not collected yet, in submission order; waits until it is done.
@@ -246,10 +253,16 @@ class ConcurrentProcessor {
   bool refused() const noexcept { return closed_ || cancel_.stop_requested(); }
   bool next_is_done() const noexcept { return next_collect_ != next_sequence_ && done_[next_collect_ % window_]; }
 
-  void hand_over(Job job) {
-    // The queue has room for the whole window, so this never waits; it fails only once the
-    // destructor closed the queue, which no submitter can race with.
+  // Queues `job`, numbered next_sequence_, and only then counts it submitted: the push may throw
+  // (std::bad_alloc: the queue allocates as it grows), and a sequence number counted before it
+  // would belong to a job that never runs, an outcome every later collect() waits for in vain.
+  // Under mutex_, so that no other submitter takes the same number meanwhile; lock order: mutex_,
+  // then the queue's own (the workers never hold both). The queue has room for the whole window,
+  // so the push never waits; it fails only once the destructor closed the queue, which no
+  // submitter can race with. REQUIRES: mutex_ held, and room in the window.
+  std::size_t hand_over(Job job) {
     jobs_.push(std::move(job));
+    return next_sequence_++;
   }
 
   // Moves the outcomes of the oldest `count` jobs in flight to `out`, waiting until all of them

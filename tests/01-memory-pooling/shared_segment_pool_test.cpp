@@ -7,12 +7,14 @@
 #include <atomic>
 #include <barrier>
 #include <cstdint>
+#include <memory>
 #include <latch>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "edi/segment.hpp"
 #include "edi/tokenizer.hpp"
 #include "shared_segment_pool.hpp"
@@ -338,6 +340,8 @@ TEST(SharedSegmentPool, TrimLeavesOtherThreadsCachesAlone) {
   trimmed.count_down();
   b.join();
   EXPECT_GT(b_capacity, 0u) << "trim() freed the buffers of another thread's cache";
+  // B has ended: its cache went to the shared list, which trim() reaches.
+  EXPECT_EQ(pool.trim(), b_capacity);
   EXPECT_EQ(pool.trim(), 0u);
 }
 
@@ -368,6 +372,162 @@ TEST(SharedSegmentPool, ANewPoolAtAnOldAddressStartsEmpty) {
   EXPECT_EQ(st.created, 1u);
   EXPECT_EQ(st.acquired, 1u);
   EXPECT_EQ(st.outstanding, 0u);
+}
+
+// stats() totals every cache, also those of threads still running (an ended thread's counts
+// are kept when its cache goes): read here while the other thread holds one segment and keeps
+// one in its cache.
+TEST(SharedSegmentPool, StatsCountThreadsStillRunning) {
+  SharedSegmentPool pool({.cache_capacity = 8});
+  std::latch holding(1);
+  std::latch counted(1);
+  std::jthread other([&] {
+    PooledSegment kept = pool.acquire();
+    { PooledSegment released = pool.acquire(); }  // idle in this thread's cache
+    holding.count_down();
+    counted.wait();
+  });
+  holding.wait();
+  { PooledSegment mine = pool.acquire(); }
+  auto st = pool.stats();
+  counted.count_down();
+  EXPECT_EQ(st.created, 3u);
+  EXPECT_EQ(st.acquired, 3u) << "the running thread's acquisitions are not counted";
+  EXPECT_EQ(st.reused, 0u);
+  EXPECT_EQ(st.outstanding, 1u) << "the running thread holds one segment";
+  EXPECT_EQ(st.idle, 2u);
+  other.join();
+  st = pool.stats();
+  EXPECT_EQ(st.acquired, 3u) << "the ended thread's counts must stay in the totals";
+  EXPECT_EQ(st.outstanding, 0u);
+  EXPECT_EQ(st.idle, 3u);
+}
+
+// A cache lives as long as its thread: when the thread ends, its idle segments go to the shared
+// list, where the next thread finds them (instead of creating new ones), still empty.
+TEST(SharedSegmentPool, AnEndedThreadsSegmentsGoBackToThePool) {
+  SharedSegmentPool pool({.cache_capacity = 8});
+  std::vector<Segment*> theirs;
+  std::jthread([&] {
+    std::vector<PooledSegment> held;
+    for (int i = 0; i < 3; ++i) {
+      held.push_back(pool.acquire());
+      stamp(*held.back(), 1, 0, i);
+      theirs.push_back(held.back().get());
+    }
+  }).join();  // the three segments were in its cache when it ended
+  std::vector<PooledSegment> mine;
+  for (int i = 0; i < 3; ++i) {
+    mine.push_back(pool.acquire());
+    EXPECT_EQ(mine.back()->element_count(), 0u) << "a segment of the ended thread came back with its values";
+  }
+  std::vector<Segment*> got;
+  for (const PooledSegment& seg : mine) got.push_back(seg.get());
+  std::sort(got.begin(), got.end());
+  std::sort(theirs.begin(), theirs.end());
+  EXPECT_EQ(got, theirs) << "the ended thread's idle segments did not reach this thread";
+  const auto st = pool.stats();
+  EXPECT_EQ(st.created, 3u) << "segments stuck in an ended thread's cache: new ones were created";
+  EXPECT_EQ(st.acquired, 6u) << "the ended thread's counts must stay in the totals";
+  EXPECT_EQ(st.reused, 3u);
+  EXPECT_EQ(st.outstanding, 3u);
+}
+
+// Destroying the pool before a thread that used it ends: at its exit the thread leaves the
+// destroyed pool alone, even with a new pool at the same address. Graded under AddressSanitizer
+// too.
+TEST(SharedSegmentPool, APoolDestroyedBeforeItsThreadEnds) {
+  std::optional<SharedSegmentPool> pool;
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  const SharedSegmentPool* first = &*pool;
+  std::latch used(1);
+  std::latch replaced(1);
+  std::jthread user([&] {
+    {
+      PooledSegment seg = pool->acquire();
+      stamp(*seg, 1, 0, 0);
+    }  // in this thread's cache of the first pool
+    used.count_down();
+    replaced.wait();
+  });  // ends with a cache in a destroyed pool, and none in the new one
+  used.wait();
+  pool.reset();
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  ASSERT_EQ(&*pool, first);
+  replaced.count_down();
+  user.join();
+  auto st = pool->stats();
+  EXPECT_EQ(st.created, 0u) << "the ended thread's cache of the destroyed pool reached the new one";
+  EXPECT_EQ(st.acquired, 0u);
+  {
+    PooledSegment seg = pool->acquire();
+    EXPECT_EQ(seg->element_count(), 0u);
+  }
+  st = pool->stats();
+  EXPECT_EQ(st.created, 1u);
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+// A thread that outlives one pool goes on with another: its cache there is retired at its exit
+// as usual (what it kept for the destroyed pool is dropped along the way).
+TEST(SharedSegmentPool, AThreadThatOutlivesAPoolUsesTheNextOne) {
+  std::optional<SharedSegmentPool> pool;
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  std::latch used(1);
+  std::latch replaced(1);
+  std::jthread user([&] {
+    { PooledSegment seg = pool->acquire(); }
+    used.count_down();
+    replaced.wait();
+    PooledSegment seg = pool->acquire();  // the new pool: a cache there too
+    stamp(*seg, 1, 1, 0);
+  });
+  used.wait();
+  pool.reset();
+  pool.emplace(SharedPoolOptions{.cache_capacity = 4});
+  replaced.count_down();
+  user.join();  // its exit retires its cache of the new pool
+  const auto st = pool->stats();
+  EXPECT_EQ(st.created, 1u);
+  EXPECT_EQ(st.acquired, 1u);
+  EXPECT_EQ(st.outstanding, 0u);
+  PooledSegment again = pool->acquire();
+  EXPECT_EQ(again->element_count(), 0u);
+  EXPECT_EQ(pool->stats().created, 1u) << "the ended thread's segment of the new pool should be reused";
+}
+
+// A thread_local destructor may release (or acquire) a segment after the thread's caches were
+// retired, at its exit: the segment goes to (comes from) the shared list, and is counted.
+// Graded under AddressSanitizer too.
+TEST(SharedSegmentPool, ASegmentReleasedAsItsThreadEnds) {
+  struct AcquireAtExit {
+    SharedSegmentPool* pool = nullptr;
+    ~AcquireAtExit() {
+      if (pool == nullptr) return;
+      PooledSegment seg = pool->acquire();
+      stamp(*seg, 3, 0, 0);
+    }
+  };
+  SharedSegmentPool pool({.cache_capacity = 4});
+  (void)pool.acquire();  // a stub throws here, before any thread starts
+  std::jthread([&pool] {
+    // Made before the thread's first cache, so destroyed after the caches are retired.
+    thread_local AcquireAtExit acquire_at_exit;
+    thread_local std::optional<PooledSegment> late;
+    acquire_at_exit.pool = &pool;
+    late.emplace(pool.acquire());
+    stamp(**late, 2, 0, 0);
+  }).join();
+  const auto st = pool.stats();
+  EXPECT_EQ(st.acquired, 3u);
+  EXPECT_EQ(st.outstanding, 0u) << "a release at thread exit was lost";
+  EXPECT_EQ(st.acquired, st.created + st.reused);
+  std::vector<PooledSegment> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(pool.acquire());
+    EXPECT_EQ(held.back()->element_count(), 0u);
+  }
+  EXPECT_EQ(pool.stats().created, st.created) << "a segment released at thread exit should be reused";
 }
 
 // --- Contention: graded again under ThreadSanitizer -----------------------------------------------
@@ -464,6 +624,50 @@ TEST(SharedSegmentPool, ContendedStatsDuringARun) {
   EXPECT_EQ(st.acquired, static_cast<std::size_t>(2 + 2 * kCycles));
   EXPECT_EQ(st.outstanding, 0u);
   EXPECT_EQ(st.idle, st.created);
+}
+
+// Rounds of threads that live at the same time (so every one has a thread id of its own) use
+// the pool once and end at once: the caches they leave are freed, so the memory the pool holds
+// after many rounds is its segments' and no more, whatever the number of threads it served.
+TEST(SharedSegmentPool, ContendedThreadExitsLeaveNoCacheBehind) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 6;
+  SharedSegmentPool pool({.cache_capacity = 2});  // half a cache is one: a refill takes what it needs
+  { PooledSegment probe = pool.acquire(); }  // a stub throws here, before any thread starts
+  const edi::test::AllocationCounter counter(/*global=*/true);
+  std::atomic<int> wrong{0};
+  std::uint64_t seen = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::barrier meet(kThreads + 1);
+    std::vector<std::jthread> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        meet.arrive_and_wait();
+        {
+          PooledSegment seg = pool.acquire();
+          if (seg->element_count() != 0) wrong.fetch_add(1);
+          meet.arrive_and_wait();  // all hold one at once: all alive, all different
+        }
+        meet.arrive_and_wait();  // and end together: their exits run at the same time...
+      });
+    }
+    for (int phase = 0; phase < 3; ++phase) meet.arrive_and_wait();
+    seen += pool.stats().acquired;  // ...as this thread reads the pool's totals and lists
+    seen += pool.trim();
+  }
+  const std::uint64_t held = counter.allocations() - counter.deallocations();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(seen, 0u);
+  const auto st = pool.stats();
+  EXPECT_EQ(st.outstanding, 0u);
+  EXPECT_EQ(st.acquired, static_cast<std::uint64_t>(1 + kThreads * kRounds));
+  EXPECT_EQ(st.acquired, st.created + st.reused);
+  EXPECT_LE(st.created, static_cast<std::uint64_t>(1 + kThreads)) << "segments of ended threads were not reused";
+  // One allocation per segment, a few for the pool's lists: a cache left per ended thread
+  // (kThreads * kRounds of them) is far past this.
+  EXPECT_LE(held, st.created + 6) << "allocations still held after " << kThreads * kRounds
+                                  << " threads used the pool and ended";
 }
 
 // The pool checks that it outlives its handles: destroying it first stops the program.

@@ -5,7 +5,8 @@
 //   ProcessorLiveness     no deadlock for any number of messages versus capacity and workers
 //                         (the Go original's bug), and jobs really run at the same time
 //   ProcessorBackpressure at most capacity + workers jobs in flight: a producer waits
-//   ProcessorFailures     an exception fails only its job; stop and cancel() end work promptly
+//   ProcessorFailures     an exception fails only its job; stop and cancel() end work promptly;
+//                         a submission that throws (std::bad_alloc) submits nothing
 //   ProcessorShutdown     the workers are threads of the process, and none outlives it
 //   ProcessorContention   submitter, collector and an observer (accessors, close, cancel) start
 //                         at a latch: graded again under ThreadSanitizer
@@ -27,6 +28,7 @@
 #include <functional>
 #include <latch>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
@@ -35,6 +37,7 @@
 #include <tuple>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "concurrent_processor.hpp"
 #include "edi/edi.hpp"
 #include "liveness.hpp"
@@ -895,6 +898,104 @@ TEST(ProcessorFailures, CancelAndCloseWakeASleepingSubmitter) {
                                  : std::vector<JobStatus>(kWorkers + kCapacity, JobStatus::ok);
     EXPECT_EQ(*statuses, expected);
   }
+}
+
+// Handing a job over may allocate (the job queue grows), and an allocation can fail. A submit()
+// or try_submit() that throws has submitted nothing: no sequence number is used up, the window
+// keeps its room, and every job accepted, before or after, is collected in order. Every
+// allocation of the submitting thread fails for a while (edi::test::FailAllocations), so the
+// throw happens on every run wherever a submission allocates (an implementation that never
+// allocates there passes as it is). The workers are held at a gate, so the queue fills up.
+TEST(ProcessorFailures, ASubmitThatThrowsSubmitsNothing) {
+  constexpr std::size_t kWorkers = 1;
+  constexpr std::size_t kCapacity = 63;
+  constexpr std::size_t kWindow = kWorkers + kCapacity;
+  GatedWork gated;
+  OwnedProcessor owner(gated.work(), kWorkers, kCapacity);
+  auto processor = owner.shared();
+  OpenOnExit open_on_exit{gated.gate};
+  const auto messages = numbered(2 * kWindow);
+  std::vector<std::size_t> sequences;  // what each accepted submission returned, in order
+  sequences.reserve(messages->size());
+  std::size_t threw = 0;
+  {
+    const edi::test::FailAllocations fail;  // no GoogleTest macro in here: they allocate
+    for (std::size_t attempt = 0; attempt < kWindow; ++attempt) {
+      const Message& message = (*messages)[sequences.size()];
+      try {
+        const auto sequence = attempt % 2 == 0 ? processor->try_submit(message) : processor->submit(message);
+        if (!sequence) break;
+        sequences.push_back(*sequence);  // within the reserved capacity: allocates nothing
+      } catch (const std::bad_alloc&) {
+        ++threw;
+      }
+    }
+  }
+  const std::size_t accepted_while_failing = sequences.size();
+  while (sequences.size() < messages->size()) {
+    const auto sequence = processor->try_submit((*messages)[sequences.size()]);
+    if (!sequence) break;
+    sequences.push_back(*sequence);
+  }
+  std::size_t renumbered = 0;
+  for (std::size_t i = 0; i < sequences.size(); ++i) renumbered += sequences[i] == i ? 0 : 1;
+  // Checked before anything waits, so that a lost sequence number fails here and then.
+  ASSERT_EQ(sequences.size(), kWindow)
+      << "jobs accepted in all (" << accepted_while_failing << " while " << threw
+      << " submissions threw std::bad_alloc): a submission that threw kept a place in the window";
+  ASSERT_EQ(processor->in_flight(), kWindow) << "in_flight() counts a submission that threw";
+  ASSERT_EQ(renumbered, 0u) << "sequence numbers not 0, 1, 2...: a submission that threw used one up";
+  gated.gate->open();
+  auto collected = finishes_in_time([processor, n = sequences.size()] {
+    std::size_t in_order = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto outcome = processor->collect();
+      in_order += outcome && outcome->sequence == i && outcome->ok() && outcome->value == expected_value(i) ? 1 : 0;
+    }
+    return in_order;
+  });
+  ASSERT_TRUE(collected) << "collect() waits for a job that was never submitted";
+  EXPECT_EQ(*collected, kWindow) << "outcomes in submission order, each with its own value";
+  auto after = finishes_in_time([processor, more = numbered(10)] { return processor->process(*more).size(); });
+  ASSERT_TRUE(after) << "process() after a submission threw did not finish";
+  EXPECT_EQ(*after, 10u);
+}
+
+// A process() that throws part-way (an allocation failed in one of its submissions) collects
+// the jobs it did submit before the exception leaves it: nothing stays in flight, and the next
+// process() runs every message. Each allocation process() makes on the calling thread fails in
+// turn: the first, then the second... until a process() gets through.
+TEST(ProcessorFailures, AProcessThatThrowsLeavesNothingInFlight) {
+  constexpr std::size_t kMessages = 300;
+  OwnedProcessor owner([](const Message& m) { return expected_value(m.index); }, 1, 31);
+  auto processor = owner.shared();
+  const auto messages = numbered(kMessages);
+  std::int64_t allowed = 0;
+  for (;; ++allowed) {
+    ASSERT_LT(allowed, 10'000) << "process() still throws with 10,000 allocations allowed";
+    auto threw = finishes_in_time([processor, messages, allowed] {
+      const edi::test::FailAllocations fail(allowed);
+      try {
+        return processor->process(*messages).size() != kMessages;  // no exception: the call is done
+      } catch (const std::bad_alloc&) {
+        return true;
+      }
+    });
+    ASSERT_TRUE(threw) << "process() did not return once its allocation " << allowed + 1 << " failed";
+    if (!*threw) break;
+    ASSERT_EQ(processor->in_flight(), 0u)
+        << "jobs left in flight by a process() whose allocation " << allowed + 1 << " failed";
+  }
+  auto outcomes = finishes_in_time([processor, messages] { return processor->process(*messages); });
+  ASSERT_TRUE(outcomes) << "process() after the failed ones did not finish";
+  ASSERT_EQ(outcomes->size(), kMessages);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < kMessages; ++i) {
+    const auto& o = (*outcomes)[i];
+    wrong += o.ok() && o.sequence == i && o.value == expected_value(i) ? 0 : 1;
+  }
+  EXPECT_EQ(wrong, 0u) << "outcomes not ok, out of order or with another message's value after " << allowed
+                       << " failed process() calls";
 }
 
 // --- ProcessorShutdown ---------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-// Replaces the global allocation functions with counting ones that call malloc/free.
+// Replaces the global allocation functions with counting ones that call malloc/free, and that
+// fail on request (limit_thread_allocations).
 #include "alloc_counter.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <cstdlib>
 #include <new>
 
@@ -50,19 +52,26 @@ void count_deallocation() noexcept {
   bump(slot.deallocations, 1, &slot == &g_slots[kSlots]);
 }
 
-// The allocation failure armed on this thread: the number of allocations still to let through
-// before one fails, or kNoFailure. Plain thread-local data: only its own thread reads or writes it.
-constexpr std::uint64_t kNoFailure = ~std::uint64_t{0};
-thread_local std::uint64_t t_fail_after = kNoFailure;
+// The allocation failure armed on this thread: how many more allocations it may make before they
+// fail (negative: none armed), whether only the first refused one fails (fail_allocation) or every
+// later one (limit_thread_allocations), and how many were refused. Plain thread-local data, only
+// its own thread reads or writes it; constant-initialized, so reading it costs no guard.
+thread_local std::int64_t t_allowed = -1;
+thread_local bool t_once = false;
+thread_local std::uint64_t t_refused = 0;
 
-// True when this allocation is the armed one (which is then disarmed).
-bool must_fail() noexcept {
-  if (t_fail_after == kNoFailure) return false;
-  if (t_fail_after > 0) {
-    --t_fail_after;
+// True when this allocation must fail (and counts it refused), false when it may go ahead.
+bool refuse() noexcept {
+  if (t_allowed < 0) return false;
+  if (t_allowed > 0) {
+    --t_allowed;
     return false;
   }
-  t_fail_after = kNoFailure;
+  ++t_refused;
+  if (t_once) {  // the armed failure has happened: disarm
+    t_allowed = -1;
+    t_once = false;
+  }
   return true;
 }
 
@@ -72,13 +81,13 @@ edi::test::AllocationTotals read(const Slot& slot) noexcept {
 }
 
 void* allocate(std::size_t size) noexcept {
-  if (must_fail()) return nullptr;
+  if (refuse()) return nullptr;
   count_allocation(size);
   return std::malloc(size == 0 ? 1 : size);
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t align) noexcept {
-  if (must_fail()) return nullptr;
+  if (refuse()) return nullptr;
   count_allocation(size);
   const auto a = static_cast<std::size_t>(align);
   const std::size_t rounded = (size + a - 1) / a * a;  // aligned_alloc wants a multiple
@@ -99,6 +108,13 @@ namespace edi::test {
 // alone, which is how the graders use thread counts.
 AllocationTotals thread_allocations() noexcept { return read(my_slot()); }
 
+void limit_thread_allocations(std::int64_t allowed) noexcept {
+  t_allowed = allowed < 0 ? -1 : allowed;
+  t_once = false;
+}
+
+std::uint64_t thread_refused_allocations() noexcept { return t_refused; }
+
 AllocationTotals global_allocations() noexcept {
   AllocationTotals sum;
   const std::size_t used = std::min(g_slots_used.load(std::memory_order_relaxed), kSlots);
@@ -115,9 +131,17 @@ AllocationTotals global_allocations() noexcept {
   return sum;
 }
 
-void fail_allocation(std::uint64_t skip) noexcept { t_fail_after = skip; }
-bool allocation_failure_pending() noexcept { return t_fail_after != kNoFailure; }
-void cancel_allocation_failure() noexcept { t_fail_after = kNoFailure; }
+void fail_allocation(std::uint64_t skip) noexcept {
+  t_allowed = static_cast<std::int64_t>(std::min<std::uint64_t>(skip, std::numeric_limits<std::int64_t>::max()));
+  t_once = true;
+}
+bool allocation_failure_pending() noexcept { return t_once && t_allowed >= 0; }
+void cancel_allocation_failure() noexcept {
+  if (t_once) {
+    t_allowed = -1;
+    t_once = false;
+  }
+}
 
 }  // namespace edi::test
 

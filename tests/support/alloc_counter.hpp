@@ -48,6 +48,8 @@ class AllocationCounter {
   AllocationTotals start_;
 };
 
+// Allocation failures, for exception-safety graders. Both act on the calling thread only and
+// share one setting: arming one replaces the other.
 // Arms a failure on the calling thread: its allocation `skip` allocations from now (0: the next
 // one) fails, once. The throwing forms of operator new then throw std::bad_alloc, the nothrow
 // forms return nullptr. Other threads are not affected. Arming again replaces the armed failure.
@@ -56,6 +58,28 @@ void fail_allocation(std::uint64_t skip = 0) noexcept;
 bool allocation_failure_pending() noexcept;
 // Disarms the failure armed on this thread, if it has not happened.
 void cancel_allocation_failure() noexcept;
+
+// From now on, the first `allowed` allocations of the calling thread succeed and every later
+// one fails; a negative `allowed` lifts the limit (the default).
+void limit_thread_allocations(std::int64_t allowed) noexcept;
+// Allocations refused on the calling thread since the program started.
+std::uint64_t thread_refused_allocations() noexcept;
+
+// limit_thread_allocations(allowed) for a scope; the limit is lifted when it ends. Do not nest.
+class FailAllocations {
+ public:
+  explicit FailAllocations(std::int64_t allowed = 0) noexcept : start_(thread_refused_allocations()) {
+    limit_thread_allocations(allowed);
+  }
+  ~FailAllocations() { limit_thread_allocations(-1); }
+  FailAllocations(const FailAllocations&) = delete;
+  FailAllocations& operator=(const FailAllocations&) = delete;
+  // Allocations refused on this thread in this scope so far.
+  std::uint64_t refused() const noexcept { return thread_refused_allocations() - start_; }
+
+ private:
+  std::uint64_t start_;
+};
 
 // Allocations `f()` makes on this thread.
 template <class F>
