@@ -12,7 +12,13 @@
 #     STUB_PASSES "Pipeline.SameOutput"       # graded tests that pass on the stub by design
 #     THREAD_GRADERS "BoundedQueue.*"         # tests graded again under ThreadSanitizer ("race-free")
 #     ADDRESS_GRADERS "*"                     # tests graded again under ASan+UBSan ("memory-safe")
+#     COMPILE_FAIL "Control.Compiles" "Lifetime.X"  # cases of tests/<dir>/compile_fail.cpp (below)
 #   )
+#
+# COMPILE_FAIL names the cases of tests/<dir>/compile_fail.cpp, which is built against the reference
+# once per case with EDI_MISUSE=<index>: case 0 is the control and must compile (the file is fine
+# apart from the one misuse), every later case must not. They are CTest tests
+# "lessonNN.compilefail:<case>" labelled lessonNN.compilefail (not graded).
 #
 # THREAD_GRADERS and ADDRESS_GRADERS are GoogleTest filter patterns (Suite.*, Suite.Test, *). The
 # tests they match must provoke what the sanitizer looks for on every run: two threads really
@@ -178,7 +184,7 @@ endfunction()
 
 function(edi_lesson)
   cmake_parse_arguments(L "" "NUMBER;TOPIC;TIMEOUT"
-                        "SOURCES;GRADERS;BENCHMARKS;SHARED_BENCHMARKS;WORKLOAD;LIBRARIES;STUB_PASSES;THREAD_GRADERS;ADDRESS_GRADERS"
+                        "SOURCES;GRADERS;BENCHMARKS;SHARED_BENCHMARKS;WORKLOAD;LIBRARIES;STUB_PASSES;THREAD_GRADERS;ADDRESS_GRADERS;COMPILE_FAIL"
                         ${ARGN})
   set(number ${L_NUMBER})
   set(dir "${L_NUMBER}-${L_TOPIC}")
@@ -222,6 +228,25 @@ function(edi_lesson)
       target_link_libraries(${b} PRIVATE benchmark::benchmark_main edi::test_support edi::core edi::strict)
     endforeach()
   endif()
+
+  # Compile-fail cases: compile_fail.cpp built once per case, against the reference.
+  set(misuse 0)
+  foreach(case IN LISTS L_COMPILE_FAIL)
+    set(target lesson${number}_compilefail_${misuse})
+    add_library(${target} OBJECT EXCLUDE_FROM_ALL "${tests_dir}/compile_fail.cpp")
+    target_compile_definitions(${target} PRIVATE EDI_MISUSE=${misuse})
+    target_link_libraries(${target} PRIVATE lesson${number}_solutions edi::strict)
+    set(will_fail TRUE)
+    if(misuse EQUAL 0)
+      set(will_fail FALSE)
+    endif()
+    set(name "lesson${number}.compilefail:${case}")
+    add_test(NAME "${name}" COMMAND "${CMAKE_COMMAND}" --build "${CMAKE_BINARY_DIR}" --target ${target})
+    # One build of the tree at a time: two ninja runs in one build directory trip over each other.
+    set_tests_properties("${name}" PROPERTIES LABELS lesson${number}.compilefail WILL_FAIL ${will_fail}
+                         RESOURCE_LOCK edi_build_tree TIMEOUT 120)
+    math(EXPR misuse "${misuse} + 1")
+  endforeach()
 
   # Mutants: the solution with one mistake put back, built only when `make test` asks.
   file(GLOB mutant_specs CONFIGURE_DEPENDS "${tests_dir}/mutants/*.mutant")
