@@ -7,7 +7,8 @@
 Runs the driver under `valgrind --tool=callgrind`, counting only the measured function
 (edi_core_measured_tokenize, edi_core_measured_stream), and divides by the input's bytes. Fails
 when a count is more than 5% above its baseline; says so, without failing, when it is more than
-5% below (a speed-up worth recording with --update). Instruction counts do not depend on the
+5% below (a speed-up worth recording with --update). The counts of the run are also written next
+to the driver (icount_result.json), for make test's summary line. Instruction counts do not depend on the
 machine's load, so the gate is deterministic where a timed test would be noise; they do depend on
 the compiler and its flags, which is why the baseline records them.
 """
@@ -57,6 +58,7 @@ def main():
         instructions, size, segments = measure(driver, what)
         results[what] = {"instructions": instructions, "bytes": size, "segments": segments,
                          "per_byte": round(instructions / size, 4), "per_segment": round(instructions / segments, 2)}
+    pathlib.Path(driver).with_name("icount_result.json").write_text(json.dumps(results, indent=2) + "\n")
     if update:
         BASELINE.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {BASELINE.name}: " + ", ".join(f"{k} {v['per_byte']} instructions/byte" for k, v in results.items()))
