@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -59,9 +60,10 @@ inline constexpr std::chrono::seconds kLivenessBound{8};
 // finished within kLivenessBound. An exception from `fn` (a stub's NotImplemented) is rethrown
 // here. On a timeout the thread is detached and left running: `fn` must own what it uses (capture
 // std::shared_ptr, not references to the test's locals), so the suite can go on safely.
-template <class F>
-auto finishes_in_time(F fn) -> std::optional<std::invoke_result_t<F&>> {
-  using R = std::invoke_result_t<F&>;
+// The work is type-erased (std::function) before it meets std::packaged_task and std::thread: their
+// machinery is then compiled once per result type, not once per lambda of the graders.
+template <class R>
+std::optional<R> finishes_in_time_erased(std::function<R()> fn) {
   static_assert(!std::is_void_v<R>, "return a value from the function (true will do)");
   auto task = std::make_shared<std::packaged_task<R()>>(std::move(fn));
   std::future<R> done = task->get_future();
@@ -72,6 +74,11 @@ auto finishes_in_time(F fn) -> std::optional<std::invoke_result_t<F&>> {
   }
   runner.join();
   return done.get();
+}
+
+template <class F>
+auto finishes_in_time(F fn) -> std::optional<std::invoke_result_t<F&>> {
+  return finishes_in_time_erased<std::invoke_result_t<F&>>(std::move(fn));
 }
 
 // Waits until `condition()` holds, polling (with yields) for at most kLivenessBound.
@@ -196,9 +203,11 @@ struct Waiters {
   }
 };
 
-// Starts `n` threads that each run `call()` once (`call` must own what it uses).
-template <class Result, class Call>
-void start_waiters(const std::shared_ptr<Waiters<Result>>& waiters, std::size_t n, Call call) {
+// Starts `n` threads that each run `call()` once (`call` must own what it uses). Type-erased like
+// finishes_in_time: one std::thread instantiation per result type.
+template <class Result>
+void start_waiters_erased(const std::shared_ptr<Waiters<Result>>& waiters, std::size_t n,
+                          const std::function<Result()>& call) {
   for (std::size_t i = 0; i < n; ++i) {
     std::thread([waiters, call] {
       {
@@ -214,6 +223,11 @@ void start_waiters(const std::shared_ptr<Waiters<Result>>& waiters, std::size_t 
       waiters->finished.add();
     }).detach();
   }
+}
+
+template <class Result, class Call>
+void start_waiters(const std::shared_ptr<Waiters<Result>>& waiters, std::size_t n, Call call) {
+  start_waiters_erased<Result>(waiters, n, std::function<Result()>(std::move(call)));
 }
 
 }  // namespace edi::concurrency::test

@@ -13,6 +13,10 @@ SPEC (tests/NN-topic/mutants/NAME.mutant) reads:
     <what to put instead (may be empty)>
     --- end
 
+An optional line `graders: a_test.cpp b_test.cpp` names the grader files that must catch the
+mutant: only they are compiled against it (the others test the reference). Without it, every
+grader file that includes a changed header does.
+
 A spec may hold several file/find/replace blocks. Each `find` text must occur exactly once in
 its file, so a mutant cannot silently stop applying when the solution changes.
 """
