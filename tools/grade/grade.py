@@ -94,13 +94,14 @@ def configure_part_build(preset, build_dir, exercises_root, progress):
     return status == 0, output
 
 
-def build_targets(build, targets, progress, label):
-    """Builds `targets` in one ninja run that keeps going past failures, showing [n/N] progress.
-    Returns {target: (ok, output of a failed target's own build)}."""
+def build_targets(build, targets, progress, label, jobs=None):
+    """Builds `targets` in one ninja run that keeps going past failures, showing [n/N] progress
+    (`jobs`: ninja's -j, its own default when None). Returns {target: (ok, output of a failed
+    target's own build)}."""
     first = not (pathlib.Path(build) / ".ninja_log").exists()
     if first:
         progress.note(f"first build of the {label} graders: several minutes on 2 cores; later regrades take seconds")
-    cmd = ["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"]
+    cmd = ["cmake", "--build", str(build), "--target", *targets, "--", "-k", "0"] + ([f"-j{jobs}"] if jobs else [])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                             stdin=subprocess.DEVNULL)
     for line in proc.stdout:
@@ -202,10 +203,10 @@ def grade(args):
         builds[main_build].append("edi")  # lesson 00 and docs/edi-tool.md use it
     built = {}
     config_errors = {}
+    ready = []
     for bdir, targets in builds.items():
         if not targets:
             continue
-        label = "main" if bdir == main_build else f"{bdir.name}"
         if bdir != main_build:
             preset = "tsan" if bdir.name.endswith("tsan") else "asan"
             ok, output = configure_part_build(preset, bdir, exercises_root, progress)
@@ -214,8 +215,20 @@ def grade(args):
                 for t in targets:
                     built[(bdir, t)] = (False, output)
                 continue
-        for t, result in build_targets(bdir, sorted(set(targets)), progress, label).items():
-            built[(bdir, t)] = result
+        ready.append((bdir, targets))
+    # The main build and the sanitizer builds at the same time, sharing ninja's usual number of
+    # jobs (cores + 2): after an edit each recompiles the same few grader files, and one build's
+    # link and its last long compile no longer leave a core idle while the next waits its turn.
+    jobs = max(1, -(-((os.cpu_count() or 1) + 2) // len(ready))) if len(ready) > 1 else None
+
+    def build_one(entry):
+        bdir, targets = entry
+        return bdir, build_targets(bdir, sorted(set(targets)), progress, "main" if bdir == main_build else bdir.name, jobs)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(ready))) as pool:
+        for bdir, results in pool.map(build_one, ready):
+            for t, result in results.items():
+                built[(bdir, t)] = result
 
     # 3. The tests to run.
     jobs = []
