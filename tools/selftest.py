@@ -277,9 +277,23 @@ def mutants_caught():
                 continue
             jobs.append((lesson, m, exe))
     # Two at a time: each grader runs its whole suite in one process, bounded by a timeout.
+    # A spec's "caught-by: Suite.Test" line is a hint: that test runs first, alone, and when it
+    # fails the mutant is caught without running the rest; a stale hint (the test passes, or is
+    # gone) falls back to the whole suite and is reported, so a hint never decides a verdict.
     running = []
+    stale = []
+
+    def start(lesson, m, exe, hint):
+        env = dict(os.environ, GTEST_COLOR="no")
+        # Fail fast: the first failing test proves the mutant caught, and a mutant that deadlocks
+        # would otherwise wait out every test's bound in turn.
+        cmd = [str(exe), "--gtest_brief=1", "--gtest_fail_fast"] + ([f"--gtest_filter={hint}"] if hint else [])
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                env=env, stdin=subprocess.DEVNULL)
+        running.append((lesson, m, exe, hint, proc, time.time()))
+
     def finish(entry):
-        lesson, m, exe, proc, started = entry
+        lesson, m, exe, hint, proc, started = entry
         try:
             out, _ = proc.communicate(timeout=max(1, 300 - (time.time() - started)))
         except subprocess.TimeoutExpired:
@@ -292,19 +306,23 @@ def mutants_caught():
             names = sorted(set(failed))
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             lines.append(f"  {lesson['number']}/{m}: caught by {shown or 'a crash'}")
+        elif hint:
+            stale.append(f"{lesson['number']}/{m} (caught-by: {hint})")
+            start(lesson, m, exe, None)
+            finish(running.pop())
         else:
             survivors.setdefault(lesson["number"], (lesson, []))[1].append(m)
+
     for lesson, m, exe in jobs:
-        env = dict(os.environ, GTEST_COLOR="no")
-        # Fail fast: the first failing test proves the mutant caught, and a mutant that deadlocks
-        # would otherwise wait out every test's bound in turn.
-        proc = subprocess.Popen([str(exe), "--gtest_brief=1", "--gtest_fail_fast"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, errors="replace", env=env, stdin=subprocess.DEVNULL)
-        running.append((lesson, m, exe, proc, time.time()))
+        spec = ROOT / "tests" / lesson["dir"] / "mutants" / f"{m}.mutant"
+        hint = re.search(r"^caught-by:[ \t]*(\S+)", spec.read_text(), re.M) if spec.exists() else None
+        start(lesson, m, exe, hint.group(1) if hint else None)
         if len(running) == 2:
             finish(running.pop(0))
-    for entry in running:
-        finish(entry)
+    while running:
+        finish(running.pop(0))
+    if stale:
+        print("stale caught-by hints (the whole suite ran instead): " + ", ".join(stale))
     by_sanitizer = 0
     for lesson, mutants in survivors.values():
         caught, build_problems = sanitizer_part_catches(lesson, mutants)
@@ -315,8 +333,12 @@ def mutants_caught():
                 lines.append(f"  {lesson['number']}/{m}: caught by {caught[m]}")
             else:
                 spec = ROOT / "tests" / lesson["dir"] / "mutants" / f"{m}.mutant"
-                first = spec.read_text().splitlines()[0].lstrip("# ") if spec.exists() else ""
-                problems.append(f"mutant {lesson['number']}/{m} survives every grader: {first}")
+                text = spec.read_text() if spec.exists() else ""
+                first = text.splitlines()[0].lstrip("# ") if text else ""
+                only = re.search(r"^graders:[ \t]*(.+)$", text, re.M)
+                problems.append(f"mutant {lesson['number']}/{m} survives every grader"
+                                + (f" it was built with (its spec's graders: {only.group(1).strip()})" if only else "")
+                                + f": {first}")
     print("\n".join(sorted(lines)))
     if problems:
         raise StepFailure("\n".join(problems))

@@ -17,6 +17,10 @@ An optional line `graders: a_test.cpp b_test.cpp` names the grader files that mu
 mutant: only they are compiled against it (the others test the reference). Without it, every
 grader file that includes a changed header does.
 
+An optional line `caught-by: Suite.Test` names the test that catches it: `make test` runs that
+test first, alone, and the whole suite only when it passes (a stale hint costs time, never a
+verdict).
+
 A spec may hold several file/find/replace blocks. Each `find` text must occur exactly once in
 its file, so a mutant cannot silently stop applying when the solution changes.
 """
