@@ -181,23 +181,55 @@ def stubs_fail():
     return f"{t['total'] - t['passed']}/{t['total']} graded tests fail on the stubs; {by_design} pass by design"
 
 
+SANITIZER_PARTS = (("thread", "tsan", "thread_graders"), ("address", "asan", "address_graders"))
+
+
+def sanitizer_build(preset):
+    """The sanitizer build of `preset`, configured with the mutants' targets."""
+    build = configure(preset)
+    # The mutants' targets exist only when the build was configured with EDI_MUTANTS=ON (a
+    # build directory configured by an older preset may hold OFF in its cache).
+    cache = build / "CMakeCache.txt"
+    if cache.exists() and "EDI_MUTANTS:BOOL=ON" not in cache.read_text():
+        run(["cmake", "-S", str(ROOT), "-B", str(build), "-DEDI_MUTANTS=ON"])
+    return build
+
+
+def sanitizer_mutants(lesson, mutants, kind):
+    """The mutants a sanitizer part builds: a race mutant for the TSan part, a use-after-release
+    one for the ASan part, any other survivor for every part the lesson has."""
+    return [m for m in mutants if not m.startswith(("race_", "asan_")) or m.startswith("race_") == (kind == "thread")]
+
+
+def prebuild_sanitizer_mutants(survivors):
+    """Every lesson's sanitizer mutants in one ninja run per sanitizer build, both builds at once
+    (two jobs each), instead of one short build per lesson and part that leaves a core idle."""
+    batches = {}
+    for lesson, mutants in survivors:
+        for kind, preset, key in SANITIZER_PARTS:
+            if lesson.get(key) and mutants:
+                batches.setdefault(preset, []).extend(
+                    f"grade{lesson['number']}_mut_{m}" for m in sanitizer_mutants(lesson, mutants, kind))
+    builds = {preset: sanitizer_build(preset) for preset in batches}
+
+    def build_one(preset):
+        progress_build(builds[preset], [*batches[preset], "--", "-k", "0", "-j2"], PROGRESS,
+                       f"the sanitizer mutants ({preset})", "a few minutes on 2 cores")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(build_one, batches))
+
+
 def sanitizer_part_catches(lesson, mutants):
     """Builds `mutants` of a lesson in the sanitizer builds of its graded parts and runs each part's
     tests under its sanitizer, as `make check` does. Returns ({mutant: caught by}, problems)."""
     caught, problems = {}, []
-    for kind, preset, key in (("thread", "tsan", "thread_graders"), ("address", "asan", "address_graders")):
+    for kind, preset, key in SANITIZER_PARTS:
         patterns = lesson.get(key) or []
         if not patterns or not mutants:
             continue
-        build = configure(preset)
-        # The mutants' targets exist only when the build was configured with EDI_MUTANTS=ON (a
-        # build directory configured by an older preset may hold OFF in its cache).
-        cache = build / "CMakeCache.txt"
-        if cache.exists() and "EDI_MUTANTS:BOOL=ON" not in cache.read_text():
-            run(["cmake", "-S", str(ROOT), "-B", str(build), "-DEDI_MUTANTS=ON"])
-        # A race mutant is built for the TSan part, a use-after-release one for the ASan part, any
-        # other survivor for every part the lesson has.
-        mine = [m for m in mutants if not m.startswith(("race_", "asan_")) or m.startswith("race_") == (kind == "thread")]
+        build = sanitizer_build(preset)
+        mine = sanitizer_mutants(lesson, mutants, kind)
         targets = [f"grade{lesson['number']}_mut_{m}" for m in mine]
         progress_build(build, [*targets, "--", "-k", "0"], PROGRESS, f"lesson {lesson['number']}'s mutants ({preset})",
                        "a few minutes on 2 cores")
@@ -276,7 +308,9 @@ def mutants_caught():
                 problems.append(f"mutant {lesson['number']}/{m} does not compile (fix its spec)")
                 continue
             jobs.append((lesson, m, exe))
-    # Two at a time: each grader runs its whole suite in one process, bounded by a timeout.
+    # Four at a time on any machine: a mutant that deadlocks or loses a wake-up is caught only when
+    # a liveness bound (8-10 s) runs out, asleep, so the cores are free for the others meanwhile.
+    # Each grader runs in one process, bounded by a timeout.
     # A spec's "caught-by: Suite.Test" line is a hint: that test runs first, alone, and when it
     # fails the mutant is caught without running the rest; a stale hint (the test passes, or is
     # gone) falls back to the whole suite and is reported, so a hint never decides a verdict.
@@ -317,13 +351,14 @@ def mutants_caught():
         spec = ROOT / "tests" / lesson["dir"] / "mutants" / f"{m}.mutant"
         hint = re.search(r"^caught-by:[ \t]*(\S+)", spec.read_text(), re.M) if spec.exists() else None
         start(lesson, m, exe, hint.group(1) if hint else None)
-        if len(running) == 2:
+        if len(running) == 4:
             finish(running.pop(0))
     while running:
         finish(running.pop(0))
     if stale:
         print("stale caught-by hints (the whole suite ran instead): " + ", ".join(stale))
     by_sanitizer = 0
+    prebuild_sanitizer_mutants(survivors.values())
     for lesson, mutants in survivors.values():
         caught, build_problems = sanitizer_part_catches(lesson, mutants)
         problems += build_problems
