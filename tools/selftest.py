@@ -21,7 +21,8 @@
   profile        `make profile` writes its reports for every lesson with a workload
   grader         the grader reports a hang, a crash, a compile error and an edited harness, and
                  each cheat of docs/grading.md's threat model earns nothing
-  harness        the harness checksum, the graded test lists and the provided files are current
+  harness        the harness checksum (given/ included) and the graded test lists are current; no
+                 file of exercises/ or solutions/ is named like a provided file of given/
 
 Environment: EDIFACT_CORPUS (the real-world corpus for the conformance test), SELFTEST_SKIP
 (comma-separated steps to skip, for local iteration; CI skips nothing).
@@ -401,6 +402,12 @@ def lesson_files():
         so = {p.name for p in (ROOT / "solutions" / d).iterdir()} if (ROOT / "solutions" / d).exists() else set()
         if ex != so:
             problems.append(f"exercises/{d} and solutions/{d} differ in files: {sorted(ex ^ so)}")
+        # exercises/NN-topic holds only work for the learner: a file equal to the reference's is
+        # provided code, and belongs in given/NN-topic.
+        same = sorted(n for n in ex & so
+                      if (ROOT / "exercises" / d / n).read_bytes() == (ROOT / "solutions" / d / n).read_bytes())
+        if same:
+            problems.append(f"exercises/{d} has files equal to the reference's (move them to given/{d}): {same}")
         markers = subprocess.run(["grep", "-rlE", "FIXME|TODO|NotImplemented|not implemented", str(ROOT / "solutions" / d)],
                                  capture_output=True, text=True).stdout.split()
         if markers:
@@ -547,12 +554,12 @@ def harness_current():
     listed, lists = run([PY, "-m", "tools.grade", "expected", "check"], cwd=str(ROOT))
     if listed != 0:
         raise StepFailure(lists.strip())
+    # A provided file has one home, given/NN-topic/ (checksummed above): the same name in
+    # exercises/ or solutions/ would hide it or be hidden by it.
     from tools.grade import harness  # noqa: E402
-    differ = [f for f in harness.given_files()
-              if not (ROOT / f).exists() or not (ROOT / f.replace("exercises/", "solutions/", 1)).exists()
-              or (ROOT / f).read_bytes() != (ROOT / f.replace("exercises/", "solutions/", 1)).read_bytes()]
-    if differ:
-        raise StepFailure("provided files that differ from their solutions/ counterpart: " + ", ".join(differ))
+    twins = [f"{twin.relative_to(ROOT)} (given: {given.relative_to(ROOT)})" for twin, given in harness.given_collisions()]
+    if twins:
+        raise StepFailure("files named like a provided file of given/: " + ", ".join(twins))
     return output.strip() + "; " + lists.strip()
 
 

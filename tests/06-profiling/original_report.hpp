@@ -1,4 +1,4 @@
-// The original pipeline of lesson 06, frozen: a copy of exercises/06-profiling/report.hpp as the
+// The original pipeline of lesson 06, frozen: a copy of given/06-profiling/report.hpp as the
 // lesson ships it, in namespace edi::profiling::original. The graders compare the learner's
 // pipeline with this one (same output, fewer allocations, fewer instructions); it is part of the
 // harness and never changes when the learner edits the exercise.

@@ -4,43 +4,49 @@
     python3 -m tools.grade harness update   rewrite tools/grade/harness.sha256 (after changing the harness on purpose)
 
 The harness is the graders and their support code (tests/, with each lesson's list of graded
-tests), the core (core/), the grading and build scripts (tools/, cmake/, CMakeLists.txt,
-CMakePresets.json, Makefile), the sample data (data/), the schema the lessons build in
-(lessons/04-caching/schema.sql) and the provided files in exercises/ that are not the learner's to
-write (listed in tools/grade/given.txt). The learner's own exercise files and the lesson texts
-are not part of it.
+tests), the core (core/), the code each lesson provides (given/), the grading and build scripts
+(tools/, cmake/, CMakeLists.txt, CMakePresets.json, Makefile), the sample data (data/) and the
+schema the lessons build in (lessons/04-caching/schema.sql). The learner's own exercise files and
+the lesson texts are not part of it.
 
 The digest of the checksum file itself is printed in every report: an instructor compares it with
 the digest published for the course release (docs/grading.md), which catches an edited checksum
 file too.
 """
 import hashlib
+import pathlib
 
 from .common import ROOT
 
 SUM_FILE = ROOT / "tools" / "grade" / "harness.sha256"
-HARNESS = ["tests", "core", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile",
+HARNESS = ["tests", "core", "given", "tools", "cmake", "data", "CMakeLists.txt", "CMakePresets.json", "Makefile",
            "lessons/04-caching/schema.sql"]
-GIVEN_LIST = ROOT / "tools" / "grade" / "given.txt"
-
-
-def given_files():
-    """The provided files in exercises/ (tools/grade/given.txt)."""
-    if not GIVEN_LIST.exists():
-        return []
-    return [l.strip() for l in GIVEN_LIST.read_text().splitlines() if l.strip() and not l.startswith("#")]
 SKIP_PARTS = {"__pycache__"}
 
 
 def harness_files():
     files = []
-    for entry in HARNESS + given_files():
+    for entry in HARNESS:
         path = ROOT / entry
         if path.is_file():
             files.append(path)
         elif path.is_dir():
             files.extend(p for p in path.rglob("*") if p.is_file() and not SKIP_PARTS & set(p.parts))
     return sorted(p for p in files if p != SUM_FILE)
+
+
+def given_collisions(impl_root=None):
+    """Files of exercises/NN-topic/ (or of `impl_root`/NN-topic/) and solutions/NN-topic/ named like a
+    file of given/NN-topic/: the build would find one in place of the other. [(path, given path)]"""
+    roots = [pathlib.Path(impl_root) if impl_root else ROOT / "exercises", ROOT / "solutions"]
+    found = []
+    for lesson in sorted((ROOT / "given").glob("*")):
+        for given in sorted(p for p in lesson.iterdir() if p.is_file()):
+            for root in roots:
+                twin = root / lesson.name / given.name
+                if twin.exists():
+                    found.append((twin, given))
+    return found
 
 
 def digest(path):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds a mutant: a copy of a lesson's solution with one mistake put back.
 
-    mutate.py SOLUTION_DIR SPEC OUT_DIR
+    mutate.py SOLUTION_DIR SPEC OUT_DIR [GIVEN_DIR]
 
 SPEC (tests/NN-topic/mutants/NAME.mutant) reads:
 
@@ -20,6 +20,12 @@ grader file that includes a changed header does.
 An optional line `caught-by: Suite.Test` names the test that catches it: `make test` runs that
 test first, alone, and the whole suite only when it passes (a stale hint costs time, never a
 verdict).
+
+A spec may name a provided file of the lesson (given/NN-topic/, the GIVEN_DIR): that file alone
+is copied next to the solution's and changed there; the build compiles the copy in its place. The
+other given files stay where they are. (A copy of a given header is found through the include
+path, so it reaches every file that includes it, except other given files in its own folder,
+which find the original next to them.)
 
 A spec may hold several file/find/replace blocks. Each `find` text must occur exactly once in
 its file, so a mutant cannot silently stop applying when the solution changes.
@@ -62,15 +68,18 @@ def parse(spec_text):
 
 
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         raise SystemExit(__doc__)
-    solution, spec, out = map(pathlib.Path, argv[1:])
+    solution, spec, out = map(pathlib.Path, argv[1:4])
+    given = pathlib.Path(argv[4]) if len(argv) == 5 else None
     _, blocks = parse(spec.read_text())
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(solution, out)
     for name, find, replace in blocks:
         target = out / name
+        if not target.exists() and given is not None and (given / name).is_file():
+            shutil.copyfile(given / name, target)
         text = target.read_text()
         count = text.count(find)
         if count != 1:

@@ -16,7 +16,8 @@ and the cheats a hostile or careless learner could try, each of which must earn 
              before its record says "passed"
   fakelist   a static initializer that prints extra passing suites for --gtest_list_tests: the
              graded names come from tests/NN-topic/graded.txt, the fakes are ignored and reported
-  macro      the learner's header redefines EXPECT_EQ: the lesson is reported as tampered
+  macro      the learner's file redefines EXPECT_EQ, or puts its own copy of a provided header
+             next to it: the lesson is reported as tampered
   forged     the learner writes a "passed" record to the record descriptor, without the token
   orphan     a test forks a detached process (new session) that rewrites report.json after
              grading: it is killed, the test is reported as having left a process, report.json
@@ -139,7 +140,7 @@ def scenario_harness():
         shutil.rmtree(copy)
     copy.mkdir(parents=True)
     from . import harness
-    for entry in harness.HARNESS + harness.given_files():
+    for entry in harness.HARNESS:
         src = ROOT / entry
         (copy / entry).parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
@@ -245,21 +246,28 @@ def expected_names():
 
 
 def scenario_macro():
-    plant(wrong_solution())
-    header = SCRATCH / LESSON / "warmup.hpp"
-    original = header.read_text()
+    # Lesson 00's header is provided (given/00-orientation/warmup.hpp): the learner's own file is
+    # warmup.cpp, and a header of the same name next to it would be found first.
+    wrong = wrong_solution()
+    shadow = SCRATCH / LESSON / "warmup.hpp"
     for variant in ("#undef EXPECT_EQ\n#define EXPECT_EQ(a, b) if (true) {} else ::std::cerr\n",
                     "%:  undef EXPECT_EQ\n#  def\\\nine EXPECT_EQ(a, b) if (true) {} else ::std::cerr\n",
-                    "#include <gtest/gtest.h>\n"):
-        header.write_text(original + variant)
+                    "#include <gtest/gtest.h>\n", None):
+        if variant is None:
+            plant(wrong)
+            shadow.write_text((ROOT / "given" / LESSON / "warmup.hpp").read_text())
+            name = "warmup.hpp"
+        else:
+            plant(variant + wrong)
+            name = "warmup.cpp"
         status, output, report, _ = grade("macro")
         lesson = report["lessons"][0]
         check(status != 0, f"macro: exit status {status}, expected non-zero ({variant!r})")
         check(lesson["status"] == "tampered" and lesson["points"] == 0,
               f"macro: lesson {lesson['status']} with {lesson['points']} points, expected tampered with 0 ({variant!r})")
         check(report["valid_grade"] is False, f"macro: the grade should be invalid ({variant!r})")
-        check("warmup.hpp" in output and "tampered" in output, f"macro: the scoreboard should name the file ({variant!r})")
-    header.write_text(original)
+        check(name in output and "tampered" in output, f"macro: the scoreboard should name {name} ({variant!r})")
+    shadow.unlink()
 
 
 def scenario_forged():
@@ -325,8 +333,7 @@ def main(argv=()):
         before = len(FAILURES)
         scenario()
         print(f"{scenario.__name__[9:]}: {'ok' if len(FAILURES) == before else 'FAILED'}", flush=True)
-    for name in ("warmup.cpp", "warmup.hpp"):
-        shutil.copy(ROOT / "exercises" / LESSON / name, SCRATCH / LESSON / name)
+    shutil.copy(ROOT / "exercises" / LESSON / "warmup.cpp", SCRATCH / LESSON / "warmup.cpp")
     if FAILURES:
         print("\n".join(FAILURES))
         return 1

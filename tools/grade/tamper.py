@@ -8,7 +8,11 @@ do nothing. This scan reads every file of exercises/NN-topic/ the way the prepro
     defines (EXPECT_EQ, TEST, GTEST_SKIP, ...), or of a C++ keyword;
   - #pragma push_macro / pop_macro or _Pragma naming such a macro;
   - an #include of a GoogleTest or GoogleMock header;
-  - code in namespace `testing` (specialising GoogleTest's own templates).
+  - code in namespace `testing` (specialising GoogleTest's own templates);
+  - a file named like a provided file of the lesson (given/NN-topic/): the build would find it
+    first and use it in place of the provided one.
+
+The provided files themselves are covered by the harness checksum (harness.py), not by this scan.
 
 A lesson with a finding is reported as tampered and scores 0. docs/grading.md says what the scan
 does not cover.
@@ -112,12 +116,16 @@ def scan_lesson(impl_root, lesson_dir):
     found = []
     if not folder.exists():
         return found
+    given = ROOT / "given" / lesson_dir
     for path in sorted(folder.rglob("*")):
         if path.is_file():
+            try:
+                rel = path.relative_to(ROOT)
+            except ValueError:
+                rel = path
+            if (given / path.name).is_file():
+                found.append((str(rel), 1, f"has the name of the provided given/{lesson_dir}/{path.name}, "
+                                           "which it would replace in the build"))
             for line, message in scan_file(path):
-                try:
-                    rel = path.relative_to(ROOT)
-                except ValueError:
-                    rel = path
                 found.append((str(rel), line, message))
     return found

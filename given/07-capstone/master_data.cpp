@@ -1,4 +1,4 @@
-// PROVIDED (the same file in exercises/ and solutions/): you do not need to change it.
+// PROVIDED (given/07-capstone/, one copy for your code and the reference): you do not change it.
 #include "master_data.hpp"
 
 #include <sqlite3.h>
@@ -13,26 +13,10 @@ inline namespace EDI_IMPL {
 
 namespace {
 
-// Lesson 04's schema (lessons/04-caching/schema.sql), compiled in by tests/07-capstone/CMakeLists.txt
-// when that file exists; otherwise the same two tables, written out here.
+// Lesson 04's schema (lessons/04-caching/schema.sql), made into a raw string literal by
+// edi_lesson(EMBED) in tests/07-capstone/CMakeLists.txt.
 constexpr const char* kSchema =
-#ifdef EDI_LESSON04_SCHEMA_INC
-#include "partner_schema.inc"
-#else
-    R"sql(
-CREATE TABLE IF NOT EXISTS partners (
-  gln     TEXT PRIMARY KEY,
-  name    TEXT NOT NULL,
-  city    TEXT NOT NULL,
-  country TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS message_status (
-  message_key TEXT PRIMARY KEY,
-  status      TEXT NOT NULL,
-  updated_at  INTEGER NOT NULL
-);
-)sql"
-#endif
+#include "schema_sql.inc"
     ;
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {

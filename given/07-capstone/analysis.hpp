@@ -1,4 +1,4 @@
-// PROVIDED (the same file in exercises/ and solutions/): you do not need to change it.
+// PROVIDED (given/07-capstone/, one copy for your code and the reference): you do not change it.
 //
 // What happens to one message (MessageAnalyzer, on any worker) and how the results add up to a
 // Report (ReportBuilder, in message order):

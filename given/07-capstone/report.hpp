@@ -1,4 +1,4 @@
-// PROVIDED (the same file in exercises/ and solutions/): you do not need to change it.
+// PROVIDED (given/07-capstone/, one copy for your code and the reference): you do not change it.
 //
 // The pipeline's output: one Report per input, which must be the same whatever the number of
 // workers. Everything in it is exact (edi::Amount is fixed-point) and in a fixed order (maps sorted

@@ -13,7 +13,8 @@ inline namespace EDI_IMPL {
 
 namespace {
 
-// lessons/04-caching/schema.sql, made into a raw string literal by tests/04-caching/CMakeLists.txt.
+// lessons/04-caching/schema.sql, made into a raw string literal by edi_lesson(EMBED) in
+// tests/04-caching/CMakeLists.txt.
 constexpr std::string_view kSchema =
 #include "schema_sql.inc"
     ;

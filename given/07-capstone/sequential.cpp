@@ -1,4 +1,4 @@
-// PROVIDED (the same file in exercises/ and solutions/): you do not need to change it.
+// PROVIDED (given/07-capstone/, one copy for your code and the reference): you do not change it.
 //
 // The sequential reference: what happens to each message, one after another. Pipeline::run
 // (pipeline.cpp) must produce the same report with the work spread over threads.
