@@ -49,19 +49,19 @@ class StringInterner {
   StringInterner& operator=(const StringInterner&) = delete;
 
   // The stored copy of `text`, made on its first call. Equal strings give the identical view.
-  std::string_view intern(std::string_view text);
+  [[nodiscard]] std::string_view intern(std::string_view text);
   // The id of `text`, interning it first when it is new: 0, 1, 2... in first-seen order.
   // Strong guarantee: if storing a new string throws (std::bad_alloc), nothing was interned.
-  Id intern_id(std::string_view text);
+  [[nodiscard]] Id intern_id(std::string_view text);
   // The id of `text` when it was interned before. Never inserts, never allocates.
-  std::optional<Id> find(std::string_view text) const noexcept;
+  [[nodiscard]] std::optional<Id> find(std::string_view text) const noexcept;
   // The stored text of an id.  REQUIRES: id < size().
-  std::string_view view(Id id) const noexcept { return texts_[id]; }
+  [[nodiscard]] std::string_view view(Id id) const noexcept { return texts_[id]; }
 
   // Distinct strings interned.
-  std::size_t size() const noexcept { return texts_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return texts_.size(); }
   // Bytes of text stored (each distinct string once).
-  std::size_t bytes() const noexcept { return bytes_; }
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
 
  private:
   // Hash and equality over ids that also accept the text itself (is_transparent), so that a

@@ -101,7 +101,7 @@ class Splitter {
       : rest_(raw), separator_(separator), chars_(chars), split_(split), more_(true) {}
 
   // Sets `part` to the next part and returns true; returns false once every part was given.
-  bool next(std::string_view& part) {
+  [[nodiscard]] bool next(std::string_view& part) {
     // FIXME: give the part of rest_ up to the next unescaped separator_ (all of rest_ when split_
     // is false) and move rest_ past it; false once every part, a last empty one included, is out.
     (void)part, (void)rest_, (void)separator_, (void)split_, (void)more_;
@@ -180,13 +180,13 @@ class LazyElement {
 
   // 1 + the unescaped repetition separators (syntax 4); 1 when the segment's service characters
   // have no repetition separator; 0 when absent.
-  std::size_t repetition_count() const;
+  [[nodiscard]] std::size_t repetition_count() const;
   // Repetition `r` as an element with one repetition; absent when r >= repetition_count().
-  LazyElement repetition(std::size_t r) const;
+  [[nodiscard]] LazyElement repetition(std::size_t r) const;
   // 1 + the unescaped component separators of repetition `r`; 0 when it is absent.
-  std::size_t component_count(std::size_t r = 0) const;
+  [[nodiscard]] std::size_t component_count(std::size_t r = 0) const;
   // Component `c` of repetition `r`, raw (escapes kept); empty when out of range.
-  std::string_view component(std::size_t c, std::size_t r = 0) const;
+  [[nodiscard]] std::string_view component(std::size_t c, std::size_t r = 0) const;
 
   // The repetitions in order; none when absent.
   PartRange<LazyElement> repetitions() const noexcept {
@@ -249,11 +249,11 @@ class LazySegment {
 
   // 0 when the segment has no data ("DTM"), else 1 + its unescaped element separators after
   // the first ("NAD+BY++++" has 5).
-  std::size_t element_count() const;
+  [[nodiscard]] std::size_t element_count() const;
   // Element `e`; absent (present() false) when e >= element_count().
-  LazyElement element(std::size_t e) const;
+  [[nodiscard]] LazyElement element(std::size_t e) const;
   // Component `c` of repetition `r` of element `e`, raw; empty when any index is out of range.
-  std::string_view component(std::size_t e, std::size_t c, std::size_t r = 0) const;
+  [[nodiscard]] std::string_view component(std::size_t e, std::size_t c, std::size_t r = 0) const;
 
   // The elements in order, each found from where the previous one ended.
   PartRange<LazyElement> elements() const noexcept {
@@ -262,8 +262,9 @@ class LazySegment {
   }
 
   // Unescaped access, on request only (see unescape() below for what each form costs).
-  std::string_view unescaped(std::size_t e, std::size_t c, std::string& scratch, std::size_t r = 0) const;
-  std::string unescaped_string(std::size_t e, std::size_t c, std::size_t r = 0) const;
+  [[nodiscard]] std::string_view unescaped(std::size_t e, std::size_t c, std::string& scratch,
+                                           std::size_t r = 0) const;
+  [[nodiscard]] std::string unescaped_string(std::size_t e, std::size_t c, std::size_t r = 0) const;
 
  private:
   Tag tag_;
@@ -280,16 +281,17 @@ class LazySegment {
 // (no copy; `buffer` is not touched). Otherwise the value is written to the front of `buffer` and
 // the result views it; std::nullopt when it does not fit (the buffer's contents are then
 // unspecified). Never allocates.
-std::optional<std::string_view> unescape(std::string_view raw, const ServiceChars& chars, std::span<char> buffer);
+[[nodiscard]] std::optional<std::string_view> unescape(std::string_view raw, const ServiceChars& chars,
+                                                     std::span<char> buffer);
 
 // Into a caller's growable buffer. As above, `raw` itself when it holds no release character:
 // `scratch` is then not touched, so nothing is allocated. Otherwise `scratch` receives the value
 // (its capacity is reused; it grows only when too small) and the result views it, valid until
 // `scratch` is modified.
-std::string_view unescape(std::string_view raw, const ServiceChars& chars, std::string& scratch);
+[[nodiscard]] std::string_view unescape(std::string_view raw, const ServiceChars& chars, std::string& scratch);
 
 // An owned copy: allocates as any std::string does (values longer than the small-string buffer).
-std::string unescaped_string(std::string_view raw, const ServiceChars& chars);
+[[nodiscard]] std::string unescaped_string(std::string_view raw, const ServiceChars& chars);
 
 }  // namespace EDI_IMPL
 }  // namespace edi::lazy

@@ -70,7 +70,7 @@ class BoundedQueue {
 
   // Appends `value` if there is room right now; never waits. `value` is moved from only when
   // this returns true, so a caller can keep it and try again.
-  bool try_push(T&& value) {
+  [[nodiscard]] bool try_push(T&& value) {
     // FIXME
     (void)value;
     throw NotImplemented("BoundedQueue::try_push");
@@ -78,7 +78,7 @@ class BoundedQueue {
 
   // Removes the oldest item, waiting while the queue is empty and open. Returns std::nullopt when
   // the queue is closed and drained, or when stop is requested on `stop` while it waits.
-  std::optional<T> pop(std::stop_token stop = {}) {
+  [[nodiscard]] std::optional<T> pop(std::stop_token stop = {}) {
     // FIXME: wait (with `stop`) until there is an item or the queue is closed; take the oldest;
     // notify a producer.
     (void)stop;
@@ -86,7 +86,7 @@ class BoundedQueue {
   }
 
   // Removes the oldest item if there is one; never waits.
-  std::optional<T> try_pop() {
+  [[nodiscard]] std::optional<T> try_pop() {
     // FIXME
     throw NotImplemented("BoundedQueue::try_pop");
   }
@@ -102,7 +102,7 @@ class BoundedQueue {
     // FIXME
     throw NotImplemented("BoundedQueue::closed");
   }
-  std::size_t size() const {
+  [[nodiscard]] std::size_t size() const {
     // FIXME
     throw NotImplemented("BoundedQueue::size");
   }

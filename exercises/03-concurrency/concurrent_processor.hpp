@@ -66,7 +66,7 @@ struct Message {
 
 // The messages of an interchange (edi::split_messages), as views into `interchange`.
 // Provided, not an exercise.
-inline std::vector<Message> messages_of(std::string_view interchange) {
+[[nodiscard]] inline std::vector<Message> messages_of(std::string_view interchange) {
   std::vector<Message> messages;
   for (const MessageInfo& info : split_messages(interchange)) {
     messages.push_back(Message{messages.size(), interchange.substr(info.begin, info.end - info.begin), info.chars});
@@ -140,7 +140,7 @@ class ConcurrentProcessor {
   // Exceptions: a submission that throws (std::bad_alloc) ends the call with that exception, once
   // the jobs it submitted before are done and collected: the processor is left with no job in
   // flight, and the next process() runs as if this one had not happened.
-  std::vector<Outcome<Result>> process(std::span<const Message> messages, std::stop_token stop = {}) {
+  [[nodiscard]] std::vector<Outcome<Result>> process(std::span<const Message> messages, std::stop_token stop = {}) {
     // FIXME
     (void)messages;
     (void)stop;
@@ -174,7 +174,7 @@ class ConcurrentProcessor {
   // When no job is in flight it waits for a submission, and returns std::nullopt once the
   // processor is closed or cancelled (the end of the stream). Also std::nullopt when stop is
   // requested on `stop` while it waits (nothing is collected then).
-  std::optional<Outcome<Result>> collect(std::stop_token stop = {}) {
+  [[nodiscard]] std::optional<Outcome<Result>> collect(std::stop_token stop = {}) {
     // FIXME
     (void)stop;
     throw NotImplemented("ConcurrentProcessor::collect");

@@ -59,7 +59,7 @@ class LruCache {
   ~LruCache() = default;
 
   // The value of `key` and a hit, making it the most recently used; or std::nullopt and a miss.
-  std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) {
     // FIXME
     (void)key;
     throw NotImplemented("LruCache::get");
@@ -83,14 +83,14 @@ class LruCache {
   }
 
   // Whether `key` is cached. Changes neither the order nor the statistics.
-  bool contains(const K& key) const {
+  [[nodiscard]] bool contains(const K& key) const {
     // FIXME
     (void)key;
     throw NotImplemented("LruCache::contains");
   }
 
   // The keys, most recently used first (the last one is the next to be evicted). O(size).
-  std::vector<K> keys_by_recency() const {
+  [[nodiscard]] std::vector<K> keys_by_recency() const {
     // FIXME
     throw NotImplemented("LruCache::keys_by_recency");
   }
@@ -101,7 +101,7 @@ class LruCache {
     throw NotImplemented("LruCache::clear");
   }
 
-  std::size_t size() const {
+  [[nodiscard]] std::size_t size() const {
     // FIXME
     throw NotImplemented("LruCache::size");
   }

@@ -74,7 +74,7 @@ class ShardedCache {
   ~ShardedCache() = default;
 
   // The value of `key` (a hit, marking it referenced) or std::nullopt (a miss).
-  std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) {
     // FIXME: a shared lock on the key's shard.
     (void)key;
     throw NotImplemented("ShardedCache::get");
@@ -96,7 +96,7 @@ class ShardedCache {
   }
 
   // Whether `key` is cached. Marks nothing and counts nothing.
-  bool contains(const K& key) const {
+  [[nodiscard]] bool contains(const K& key) const {
     // FIXME
     (void)key;
     throw NotImplemented("ShardedCache::contains");
@@ -108,7 +108,7 @@ class ShardedCache {
     throw NotImplemented("ShardedCache::shard_of");
   }
 
-  std::size_t size() const {
+  [[nodiscard]] std::size_t size() const {
     // FIXME
     throw NotImplemented("ShardedCache::size");
   }

@@ -62,7 +62,7 @@ class TtlCache {
   ~TtlCache() = default;
 
   // The value of `key` while it lives (a hit), else std::nullopt (a miss).
-  std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) {
     // FIXME: remove the expired entries first.
     (void)key;
     throw NotImplemented("TtlCache::get");
@@ -84,7 +84,7 @@ class TtlCache {
   }
 
   // Whether `key` is there and live now. Removes nothing and counts nothing.
-  bool contains(const K& key) const {
+  [[nodiscard]] bool contains(const K& key) const {
     // FIXME
     (void)key;
     throw NotImplemented("TtlCache::contains");
@@ -104,7 +104,7 @@ class TtlCache {
 
   // Entries held. After any get() or put() none of them has expired; between calls, time may
   // pass and some may have (purge_expired() removes them).
-  std::size_t size() const {
+  [[nodiscard]] std::size_t size() const {
     // FIXME
     throw NotImplemented("TtlCache::size");
   }

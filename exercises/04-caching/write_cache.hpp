@@ -64,7 +64,7 @@ class WriteThroughCache {
   // meanwhile, which may have made the loaded value stale). Throws StoreError from the store.
   // A miss loads exactly once: when a put or invalidate overtook the load, get() still returns
   // what it loaded, without caching it, and does not load again.
-  std::optional<MessageStatus> get(const std::string& key);
+  [[nodiscard]] std::optional<MessageStatus> get(const std::string& key);
 
   // Drops the cached copy of `key` (the store was changed behind the cache's back); true when
   // one was cached.
@@ -150,7 +150,7 @@ class WriteBehindCache {
   // The newest acknowledged value of `key`: dirty or in flight, else cached (hits), else the
   // store's (a miss, cached unless a put ran meanwhile). Throws StoreError from the store.
   // Only a miss reads the store, exactly once (as WriteThroughCache::get()).
-  std::optional<MessageStatus> get(const std::string& key);
+  [[nodiscard]] std::optional<MessageStatus> get(const std::string& key);
 
   // Writes every write acknowledged before the call, waiting for a batch in flight first.
   // Throws what the store threw (StoreError from this lesson's stores) when it refuses the

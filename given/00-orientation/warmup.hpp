@@ -25,16 +25,16 @@ namespace edi::warmup {
 inline namespace EDI_IMPL {
 
 // Number of segments, the UNA service string advice not counted.
-std::size_t count_segments(std::string_view interchange);
+[[nodiscard]] std::size_t count_segments(std::string_view interchange);
 
 // Messages per type: the type is the first component of UNH element 2 ("ORDERS" in
 // "UNH+1+ORDERS:D:96A:UN").
-std::map<std::string, std::size_t, std::less<>> count_messages_by_type(std::string_view interchange);
+[[nodiscard]] std::map<std::string, std::size_t, std::less<>> count_messages_by_type(std::string_view interchange);
 
 // The sum of the invoice amounts: the MOA segments with qualifier 77 ("MOA+77:1234.50") inside
 // INVOIC messages. Amounts use the decimal mark of the interchange (a UNA may make it ',').
 // A MOA+77 whose amount is not a number is skipped.
-Amount invoice_total(std::string_view interchange);
+[[nodiscard]] Amount invoice_total(std::string_view interchange);
 
 }  // namespace EDI_IMPL
 }  // namespace edi::warmup

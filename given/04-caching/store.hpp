@@ -58,7 +58,7 @@ class StatusStore {
   virtual ~StatusStore() = default;
 
   // The stored status of `key`, or std::nullopt. Throws StoreError.
-  virtual std::optional<MessageStatus> load(const std::string& key) = 0;
+  [[nodiscard]] virtual std::optional<MessageStatus> load(const std::string& key) = 0;
 
   // Stores every write of `batch` atomically: afterwards all of them are stored, or, when it
   // throws, none is. Within a batch a later write of a key wins. An empty batch is a no-op.
@@ -76,7 +76,7 @@ class StatusStore {
 // A map behind a mutex: the store of the workload and of quick experiments. Thread-safe.
 class MemoryStatusStore final : public StatusStore {
  public:
-  std::optional<MessageStatus> load(const std::string& key) override;
+  [[nodiscard]] std::optional<MessageStatus> load(const std::string& key) override;
   void write(std::span<const StatusWrite> batch) override;
 
   std::size_t size() const;
@@ -118,12 +118,12 @@ class SqliteStore final : public StatusStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   // message_status: one transaction per write() call, one upsert per entry.
-  std::optional<MessageStatus> load(const std::string& key) override;
+  [[nodiscard]] std::optional<MessageStatus> load(const std::string& key) override;
   void write(std::span<const StatusWrite> batch) override;
   std::size_t status_count();
 
   // partners: the lookup of a NAD party's GLN.
-  std::optional<PartnerRecord> find_partner(std::string_view gln);
+  [[nodiscard]] std::optional<PartnerRecord> find_partner(std::string_view gln);
   std::size_t partner_count();
 
   // Whether opening this database created its partners (false: they were there already).
@@ -157,7 +157,7 @@ class SqliteStore final : public StatusStore {
 // same key. FNV-1a with 128 bits: not cryptographic (do not use it against an adversary), but
 // with 128 bits two different messages share a key with probability about n^2 / 2^129 for n
 // messages, 1e-21 for a billion.
-std::string message_key(std::string_view message);
+[[nodiscard]] std::string message_key(std::string_view message);
 
 // lessons/04-caching/schema.sql, as compiled in.
 std::string_view schema_sql() noexcept;

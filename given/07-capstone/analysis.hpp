@@ -62,7 +62,7 @@ struct MessageResult {
 
   // The result of a message whose processing threw `what`: a processing-failed problem at its
   // offset, nothing else (it is counted in Report::failed, never deduplicated).
-  static MessageResult failure(const Message& message, std::string_view what);
+  [[nodiscard]] static MessageResult failure(const Message& message, std::string_view what);
 };
 
 // Validates and reads one message: UNT count and reference, a UNT at all (missing-unt), the size
@@ -74,7 +74,7 @@ struct MessageResult {
 class MessageAnalyzer {
  public:
   explicit MessageAnalyzer(PartnerCache& partners) : partners_(partners) {}
-  MessageResult analyze(const Message& message);
+  [[nodiscard]] MessageResult analyze(const Message& message);
 
  private:
   PartnerCache& partners_;
@@ -102,7 +102,7 @@ class ReportBuilder {
 
   // The report: these results, and the envelope's counts and problems (merged in input order:
   // by offset, the envelope's first at equal offsets; then the first max_problems are kept).
-  Report finish(EnvelopeSummary&& envelope);
+  [[nodiscard]] Report finish(EnvelopeSummary&& envelope);
 
  private:
   PartnerSummary& partner(const PartyRef& party);

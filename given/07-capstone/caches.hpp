@@ -46,7 +46,7 @@ class DedupCache {
   // True when `hash` is among the remembered ones; it becomes the most recently seen. Otherwise
   // remembers it as the most recently seen, first forgetting the least recently seen one when
   // `capacity` hashes are remembered already, and returns false.
-  bool seen_before(const ContentHash& hash);
+  [[nodiscard]] bool seen_before(const ContentHash& hash);
 
   // Hashes remembered now: never more than capacity().
   std::size_t size() const;
@@ -94,7 +94,7 @@ class PartnerCache {
   // The record of `gln`, or nullptr when the directory does not know it. Asks the directory only
   // when this GLN is not cached (an unknown one is cached as nullptr). When the directory throws,
   // so does find(), and nothing is cached for `gln`: the next find() of it asks again.
-  PartnerPtr find(std::string_view gln);
+  [[nodiscard]] PartnerPtr find(std::string_view gln);
 
   // Entries cached now (known and unknown): never more than capacity().
   std::size_t size() const;

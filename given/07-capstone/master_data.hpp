@@ -43,7 +43,7 @@ struct PartnerRecord {
 using PartnerPtr = std::shared_ptr<const PartnerRecord>;
 
 // A GS1 Global Location Number: 13 digits whose last one is the check digit of the other twelve.
-bool is_gln(std::string_view text) noexcept;
+[[nodiscard]] bool is_gln(std::string_view text) noexcept;
 
 class PartnerDirectory {
  public:
@@ -58,7 +58,7 @@ class PartnerDirectory {
   // The partner with this GLN, or nullptr. One SQL query per call. Throws std::runtime_error with
   // SQLite's message when the query fails, and std::bad_alloc when building the record does; the
   // directory stays usable after either (the next find() answers as if nothing had happened).
-  PartnerPtr find(std::string_view gln) const;
+  [[nodiscard]] PartnerPtr find(std::string_view gln) const;
 
   // A seam for tests: find() calls `hook(gln)` first, on the calling thread, before it takes the
   // directory's lock and queries. A test pauses a query there to make other threads ask at the

@@ -51,7 +51,7 @@ struct ContentHash {
   friend bool operator==(const ContentHash&, const ContentHash&) = default;
 };
 
-ContentHash content_hash(std::string_view bytes) noexcept;
+[[nodiscard]] ContentHash content_hash(std::string_view bytes) noexcept;
 
 // For std::unordered_map<ContentHash, ...>: the low half is already well mixed.
 struct ContentHashHasher {
@@ -171,7 +171,7 @@ class MessageSplitter {
   // Fills `out` with the next message (releasing what `out` held) and returns true; returns false
   // once the input is exhausted or reading failed (summary() is then complete). Read errors of
   // the source propagate as exceptions (std::system_error from edi::FileSource).
-  bool next(Message& out);
+  [[nodiscard]] bool next(Message& out);
 
   const EnvelopeSummary& summary() const noexcept { return summary_; }
   EnvelopeSummary take_summary() noexcept { return std::move(summary_); }

@@ -93,11 +93,11 @@ class Pipeline {
   //    the source (a read error) and a std::logic_error from the analysis (a bug, such as a cache
   //    method still to be written). Then the workers are stopped and joined, every buffer goes
   //    back to the pool, and run() rethrows the (first) exception.
-  Report run(ByteSource& source);
+  [[nodiscard]] Report run(ByteSource& source);
 
   // PROVIDED. The same report, one message after another on the calling thread: the reference
   // run() must match, and the clearest statement of what each message goes through.
-  Report run_sequential(ByteSource& source);
+  [[nodiscard]] Report run_sequential(ByteSource& source);
 
   const Options& options() const noexcept { return options_; }
   const BufferPool& buffers() const noexcept { return pool_; }

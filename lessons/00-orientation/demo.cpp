@@ -64,7 +64,10 @@ int main() {
   start = std::chrono::steady_clock::now();
   edi::Tokenizer counter(text);
   edi::Stats stats;
-  edi::collect_stats(counter, stats);
+  if (const edi::Errc rc = edi::collect_stats(counter, stats); rc != edi::Errc::end_of_input) {
+    std::printf("  the core stopped: %s\n", std::string(edi::describe(rc)).c_str());
+    return 1;
+  }
   const double tokenize_s = seconds_since(start);
   std::printf("  edi::collect_stats: %llu segments, %llu elements, %llu components, %.0f MB/s\n\n",
               static_cast<unsigned long long>(stats.segments), static_cast<unsigned long long>(stats.elements),

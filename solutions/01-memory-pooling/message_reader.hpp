@@ -67,7 +67,7 @@ class PooledMessageReader {
   ~PooledMessageReader();
 
   // Gives the current unit back and reads the next one. Returns false when there is none.
-  bool next();
+  [[nodiscard]] bool next();
   // Gives the current unit back and starts over on another input, keeping the capacity of the
   // reader's list of handles: a reader reused this way allocates nothing once warm.
   void reset(std::string_view interchange);

@@ -171,11 +171,11 @@ class SegmentPool final : public SegmentRecycler {
     return segment != nullptr ? PooledSegment(this, segment) : PooledSegment();
   }
 
-  PoolStats stats() const;
+  [[nodiscard]] PoolStats stats() const;
   // Heap bytes held by the buffers of the idle segments: the memory the pool keeps for reuse.
   // Idle means every segment not handed out, including segments created (pre-allocated or
   // grown, with their reserve_* buffers) but never handed out yet.
-  std::size_t retained_bytes() const;
+  [[nodiscard]] std::size_t retained_bytes() const;
   // Frees the buffers of every idle segment, never handed out ones included (the segment
   // objects stay); returns the bytes freed.
   // The next acquisitions allocate again, as in a fresh pool.

@@ -80,7 +80,7 @@ class SharedSegmentPool final : public SegmentRecycler {
   // Totals over all threads: exact when no thread is acquiring or releasing (after joining the
   // workers); while they run, approximate (the per-thread counters are read one at a time).
   // Every hand-out is either a new segment or a reused one: acquired == created + reused.
-  PoolStats stats() const;
+  [[nodiscard]] PoolStats stats() const;
 
   // Frees the buffers of the idle segments in the shared list and in the calling thread's cache;
   // returns the bytes freed. Other threads' caches are theirs alone and are not touched.

@@ -75,7 +75,7 @@ class BoundedQueue {
 
   // Appends `value` if there is room right now; never waits. `value` is moved from only when
   // this returns true, so a caller can keep it and try again.
-  bool try_push(T&& value) {
+  [[nodiscard]] bool try_push(T&& value) {
     bool wake = false;
     {
       std::lock_guard lock(mutex_);
@@ -89,7 +89,7 @@ class BoundedQueue {
 
   // Removes the oldest item, waiting while the queue is empty and open. Returns std::nullopt when
   // the queue is closed and drained, or when stop is requested on `stop` while it waits.
-  std::optional<T> pop(std::stop_token stop = {}) {
+  [[nodiscard]] std::optional<T> pop(std::stop_token stop = {}) {
     std::optional<T> item;
     bool wake = false;
     {
@@ -110,7 +110,7 @@ class BoundedQueue {
   }
 
   // Removes the oldest item if there is one; never waits.
-  std::optional<T> try_pop() {
+  [[nodiscard]] std::optional<T> try_pop() {
     std::optional<T> item;
     bool wake = false;
     {
@@ -140,7 +140,7 @@ class BoundedQueue {
     std::lock_guard lock(mutex_);
     return closed_;
   }
-  std::size_t size() const {
+  [[nodiscard]] std::size_t size() const {
     std::lock_guard lock(mutex_);
     return items_.size();
   }

@@ -60,7 +60,7 @@ class LruCache {
   ~LruCache() = default;
 
   // The value of `key` and a hit, making it the most recently used; or std::nullopt and a miss.
-  std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) {
     const auto it = index_.find(key);
     if (it == index_.end()) {
       ++stats_.misses;
@@ -123,10 +123,10 @@ class LruCache {
   }
 
   // Whether `key` is cached. Changes neither the order nor the statistics.
-  bool contains(const K& key) const { return index_.find(key) != index_.end(); }
+  [[nodiscard]] bool contains(const K& key) const { return index_.find(key) != index_.end(); }
 
   // The keys, most recently used first (the last one is the next to be evicted). O(size).
-  std::vector<K> keys_by_recency() const {
+  [[nodiscard]] std::vector<K> keys_by_recency() const {
     std::vector<K> keys;
     keys.reserve(entries_.size());
     for (const Entry& e : entries_) keys.push_back(e.key);
@@ -139,7 +139,7 @@ class LruCache {
     entries_.clear();
   }
 
-  std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
   // Hits and misses of get(), evictions of put(); expirations stay 0.
   CacheStats stats() const { return stats_; }

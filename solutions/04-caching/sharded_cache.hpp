@@ -80,7 +80,7 @@ class ShardedCache {
   ~ShardedCache() = default;
 
   // The value of `key` (a hit, marking it referenced) or std::nullopt (a miss).
-  std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) {
     Shard& shard = shard_for(key);
     std::shared_lock lock(shard.mutex);
     const auto it = shard.index.find(key);
@@ -163,7 +163,7 @@ class ShardedCache {
   }
 
   // Whether `key` is cached. Marks nothing and counts nothing.
-  bool contains(const K& key) const {
+  [[nodiscard]] bool contains(const K& key) const {
     const Shard& shard = shard_for(key);
     std::shared_lock lock(shard.mutex);
     return shard.index.find(key) != shard.index.end();
@@ -174,7 +174,7 @@ class ShardedCache {
     return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ULL) >> 32) % shard_count_;
   }
 
-  std::size_t size() const {
+  [[nodiscard]] std::size_t size() const {
     std::size_t total = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) {
       std::shared_lock lock(shards_[i].mutex);

@@ -62,7 +62,7 @@ class TtlCache {
   ~TtlCache() = default;
 
   // The value of `key` while it lives (a hit), else std::nullopt (a miss).
-  std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) {
     remove_expired(now_());
     const auto it = index_.find(key);
     if (it == index_.end()) {
@@ -122,7 +122,7 @@ class TtlCache {
   }
 
   // Whether `key` is there and live now. Removes nothing and counts nothing.
-  bool contains(const K& key) const {
+  [[nodiscard]] bool contains(const K& key) const {
     const auto it = index_.find(key);
     return it != index_.end() && now_() < it->second->expires;
   }
@@ -138,7 +138,7 @@ class TtlCache {
 
   // Entries held. After any get() or put() none of them has expired; between calls, time may
   // pass and some may have (purge_expired() removes them).
-  std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
   Duration ttl() const noexcept { return ttl_; }
   CacheStats stats() const { return stats_; }

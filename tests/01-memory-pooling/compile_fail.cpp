@@ -8,13 +8,20 @@
 //   2  a reader over a const std::string rvalue, which must not compile
 //   3  reset() to a temporary std::string, which must not compile
 //   4  reset() to a const std::string rvalue, which must not compile
-// Each misuse would otherwise leave the reader's segments pointing into a string destroyed at
-// the end of its statement.
+//   5  StringInterner::find() with its result ignored, which must not compile
+//   6  PooledMessageReader::next() with its result ignored, which must not compile
+// Each of misuses 1-4 would otherwise leave the reader's segments pointing into a string destroyed
+// at the end of its statement. Misuses 5 and 6 drop the only answer a call gives ([[nodiscard]]):
+// a lookup whose result nobody reads, a reader advanced without asking whether a unit came.
 #include <string>
 #include <string_view>
 
 #include "message_reader.hpp"
 #include "segment_pool.hpp"
+#include "string_interner.hpp"
+
+// A discarded [[nodiscard]] result must fail this file whatever EDI_WERROR says.
+#pragma GCC diagnostic error "-Wunused-result"
 
 namespace {
 
@@ -36,7 +43,9 @@ int main() {
   while (reader.next()) ++units;
   reader.reset(std::string_view(text).substr(0, text.find("BGM")));
   while (reader.next()) ++units;
-  return units == 4 ? 0 : 1;
+  edi::pooling::StringInterner names;
+  const std::string_view nad = names.intern("NAD");
+  return units == 4 && names.find("NAD") == 0u && nad == "NAD" ? 0 : 1;
 #elif EDI_MISUSE == 1
   edi::pooling::PooledMessageReader reader(pool, load_interchange());  // error: use of deleted function
   return reader.next() ? 0 : 1;
@@ -53,7 +62,17 @@ int main() {
   edi::pooling::PooledMessageReader reader(pool, text);
   reader.reset(load_const_interchange());  // error: use of deleted function
   return reader.next() ? 0 : 1;
+#elif EDI_MISUSE == 5
+  edi::pooling::StringInterner names;
+  const std::string_view nad = names.intern("NAD");
+  names.find(nad);  // error: ignoring return value, declared with attribute 'nodiscard'
+  return 0;
+#elif EDI_MISUSE == 6
+  const std::string text = load_interchange();
+  edi::pooling::PooledMessageReader reader(pool, text);
+  reader.next();  // error: ignoring return value, declared with attribute 'nodiscard'
+  return reader.segments().empty() ? 1 : 0;
 #else
-#error "EDI_MISUSE must be 0, 1, 2, 3 or 4"
+#error "EDI_MISUSE must be 0 to 6"
 #endif
 }

@@ -32,7 +32,8 @@ void stamp(Segment& seg, int thread, int round, int index) {
                            "+some longer value to make the buffers grow'";
   edi::Tokenizer tok(text);
   edi::RawSegment raw;
-  tok.next(raw);
+  const edi::Errc rc = tok.next(raw);
+  ASSERT_EQ(rc, edi::Errc::ok) << text;
   edi::parse_segment(raw, seg);
 }
 

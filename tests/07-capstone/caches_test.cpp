@@ -166,7 +166,7 @@ TEST(PartnerCache, HoldsAtMostItsCapacity) {
   for (const std::size_t shards : {1u, 4u, 8u}) {
     PartnerCache cache(directory, 10, shards);
     for (std::size_t i = 0; i < edi::partners().size(); ++i) {
-      cache.find(gln(i));
+      ASSERT_NE(cache.find(gln(i)), nullptr) << shards << " shards";
       ASSERT_LE(cache.size(), 10u) << shards << " shards";
     }
     EXPECT_GE(cache.size(), 1u);
@@ -177,16 +177,16 @@ TEST(PartnerCache, HoldsAtMostItsCapacity) {
 TEST(PartnerCache, EvictsTheLeastRecentlyUsedFirst) {
   PartnerDirectory directory(":memory:");
   PartnerCache cache(directory, 2, /*shards=*/1);
-  cache.find(gln(0));  // miss
-  cache.find(gln(1));  // miss
-  cache.find(gln(0));  // hit: 0 is the most recent, 1 the least
-  cache.find(gln(2));  // miss: full, 1 goes
+  EXPECT_NE(cache.find(gln(0)), nullptr);  // miss
+  EXPECT_NE(cache.find(gln(1)), nullptr);  // miss
+  EXPECT_NE(cache.find(gln(0)), nullptr);  // hit: 0 is the most recent, 1 the least
+  EXPECT_NE(cache.find(gln(2)), nullptr);  // miss: full, 1 goes
   EXPECT_EQ(directory.queries(), 3u);
-  cache.find(gln(0));  // still cached
+  EXPECT_NE(cache.find(gln(0)), nullptr);  // still cached
   EXPECT_EQ(directory.queries(), 3u);
-  cache.find(gln(1));  // was evicted: asked again (and 2 goes)
+  EXPECT_NE(cache.find(gln(1)), nullptr);  // was evicted: asked again (and 2 goes)
   EXPECT_EQ(directory.queries(), 4u);
-  cache.find(gln(0));
+  EXPECT_NE(cache.find(gln(0)), nullptr);
   EXPECT_EQ(directory.queries(), 4u);
   EXPECT_EQ(cache.size(), 2u);
 }

@@ -141,7 +141,7 @@ void BM_OwningParse_Document(benchmark::State& state) {
   const std::string& text = input();
   for (auto _ : state) {
     std::vector<edi::Segment> segments;
-    edi::parse_all(text, segments);
+    benchmark::DoNotOptimize(edi::parse_all(text, segments));
     benchmark::DoNotOptimize(segments.data());
   }
   set_bytes(state);
@@ -180,7 +180,7 @@ void BM_Stats(benchmark::State& state) {
   for (auto _ : state) {
     edi::Tokenizer tok(text);
     edi::Stats stats;
-    edi::collect_stats(tok, stats);
+    benchmark::DoNotOptimize(edi::collect_stats(tok, stats));
     benchmark::DoNotOptimize(stats.components);
   }
   set_bytes(state);

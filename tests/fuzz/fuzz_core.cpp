@@ -140,7 +140,7 @@ void check_baseline(std::string_view input, edi::Errc result, std::size_t error_
   }
   require(result == edi::Errc::end_of_input, "the core accepts what the baseline accepts", error_offset);
   std::vector<edi::Segment> segments;
-  edi::parse_all(input, segments);
+  require(edi::parse_all(input, segments) == edi::Errc::end_of_input, "parse_all accepts what the tokenizer accepts");
   require(segments.size() == expected.size(), "baseline and core segment counts", segments.size());
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (expected[i].tag.size() > edi::Tag::kCapacity) continue;  // the core keeps 16 bytes of a tag

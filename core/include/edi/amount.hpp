@@ -28,9 +28,9 @@ struct Amount {
 
 // Parses an optional '-', digits, and at most four decimals after `decimal_mark`. At least one
 // digit; at most 14 integer digits. Returns false (and leaves `out` alone) for anything else.
-bool parse_amount(std::string_view text, char decimal_mark, Amount& out) noexcept;
+[[nodiscard]] bool parse_amount(std::string_view text, char decimal_mark, Amount& out) noexcept;
 
 // At least two decimals, more only when needed: "1612.58", "1.179", "-3.00".
-std::string to_string(Amount amount);
+[[nodiscard]] std::string to_string(Amount amount);
 
 }  // namespace edi

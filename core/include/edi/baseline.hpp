@@ -42,9 +42,9 @@ class ParseError : public std::runtime_error {
   std::size_t offset_;
 };
 
-std::vector<Segment> parse(std::string_view input);
+[[nodiscard]] std::vector<Segment> parse(std::string_view input);
 
 // The same segment in the baseline's shape, for comparisons with the core's model.
-Segment from_core(const edi::Segment& segment);
+[[nodiscard]] Segment from_core(const edi::Segment& segment);
 
 }  // namespace edi::baseline

@@ -38,7 +38,7 @@ struct Finding {
 };
 
 // "file:line:column: error: message [code]"
-std::string format(const Finding& finding, std::string_view file);
+[[nodiscard]] std::string format(const Finding& finding, std::string_view file);
 
 struct MessageInfo {
   std::string type;         // "ORDERS": UNH element 2, component 1
@@ -79,9 +79,9 @@ class EnvelopeChecker {
   void finish(Errc error, Position where);
 
   const std::vector<Finding>& findings() const noexcept { return findings_; }
-  std::vector<Finding> take_findings() noexcept { return std::move(findings_); }
+  [[nodiscard]] std::vector<Finding> take_findings() noexcept { return std::move(findings_); }
   const std::vector<MessageInfo>& messages() const noexcept { return messages_; }
-  std::vector<MessageInfo> take_messages() noexcept { return std::move(messages_); }
+  [[nodiscard]] std::vector<MessageInfo> take_messages() noexcept { return std::move(messages_); }
   const EnvelopeCounts& counts() const noexcept { return counts_; }
   std::size_t errors() const noexcept { return errors_; }
 
@@ -128,10 +128,10 @@ struct Structure {
 };
 
 // Checks the whole input and lists its messages.
-Structure analyze(std::string_view input);
+[[nodiscard]] Structure analyze(std::string_view input);
 
 // The messages of `input`, each with its byte range and service characters: the unit of work the
 // concurrency lessons spread over threads.
-std::vector<MessageInfo> split_messages(std::string_view input);
+[[nodiscard]] std::vector<MessageInfo> split_messages(std::string_view input);
 
 }  // namespace edi

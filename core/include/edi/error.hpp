@@ -23,7 +23,9 @@ namespace edi {
 
 // Outcome of `Tokenizer::next` and `StreamReader::next`. Everything after `need_more_input`
 // is an error in the input; the object that returned it reports the byte offset.
-enum class Errc : std::uint8_t {
+// [[nodiscard]]: an input error is reported only by this value, so the compiler rejects a call
+// that drops it (every function returning an Errc inherits the check).
+enum class [[nodiscard]] Errc : std::uint8_t {
   ok = 0,               // a segment was produced
   end_of_input,         // no more segments; not an error
   need_more_input,      // (non-final buffers only) the buffer ends inside a segment
@@ -35,7 +37,7 @@ enum class Errc : std::uint8_t {
 };
 
 // A plain sentence for each code, saying what was expected. Never empty.
-std::string_view describe(Errc code) noexcept;
+[[nodiscard]] std::string_view describe(Errc code) noexcept;
 
 // Where something is in an input: byte offset from the start (0-based), line and column (1-based;
 // the column counts bytes, a tab or a UTF-8 sequence counts as its bytes).
@@ -53,6 +55,7 @@ struct Position {
 class LineCounter {
  public:
   // Counts the line breaks in `bytes`, which start at absolute offset `base`, up to `offset`.
+  // Not [[nodiscard]]: a reader also calls it for the counting alone, before bytes leave its buffer.
   Position locate(std::string_view bytes, std::size_t base, std::size_t offset) noexcept;
 
  private:

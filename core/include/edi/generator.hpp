@@ -88,6 +88,6 @@ struct GeneratedSummary {
 // Writes the interchange to `sink` in pieces of about 1 MiB (for files larger than memory).
 GeneratedSummary generate(const GeneratorOptions& options, const std::function<void(std::string_view)>& sink);
 // The whole interchange as one string.
-std::string generate(const GeneratorOptions& options);
+[[nodiscard]] std::string generate(const GeneratorOptions& options);
 
 }  // namespace edi

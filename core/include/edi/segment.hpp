@@ -39,7 +39,7 @@ class Segment {
   explicit Segment(std::string_view tag) : tag_(tag) {}
 
   // A segment from literal elements; each inner list is one element's components.
-  static Segment make(std::string_view tag,
+  [[nodiscard]] static Segment make(std::string_view tag,
                       std::initializer_list<std::initializer_list<std::string_view>> elements);
 
   std::string_view tag() const noexcept { return tag_; }
@@ -47,7 +47,7 @@ class Segment {
   std::size_t repetition_count(std::size_t element) const noexcept;
   std::size_t component_count(std::size_t element, std::size_t repetition = 0) const noexcept;
   // The unescaped value; "" when any index is out of range.
-  std::string_view component(std::size_t element, std::size_t component,
+  [[nodiscard]] std::string_view component(std::size_t element, std::size_t component,
                              std::size_t repetition = 0) const noexcept;
   // Total number of component values, over all elements and repetitions.
   std::size_t total_components() const noexcept { return component_end_.size(); }

@@ -52,6 +52,6 @@ inline constexpr std::size_t kUnaSize = 9;
 Errc parse_una(std::string_view una, ServiceChars& out) noexcept;
 
 // "UNA:+.? '" for `chars`.
-std::string una_string(const ServiceChars& chars);
+[[nodiscard]] std::string una_string(const ServiceChars& chars);
 
 }  // namespace edi

@@ -46,9 +46,9 @@ struct Stats {
 };
 
 // The message type of a UNH segment: element 2, component 1 ("ORDERS"), line breaks removed.
-std::string message_type(const RawSegment& unh);
+[[nodiscard]] std::string message_type(const RawSegment& unh);
 // The same, but at most `max_size` bytes of it: the cost stays bounded on a hostile input.
-std::string message_type(const RawSegment& unh, std::size_t max_size);
+[[nodiscard]] std::string message_type(const RawSegment& unh, std::size_t max_size);
 
 // Reads every segment of `source` (a Tokenizer or a StreamReader) into `stats`. Returns the
 // source's last result: Errc::end_of_input, or the input error that stopped it. `bytes` is left

@@ -36,7 +36,7 @@ namespace edi {
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
-  virtual std::size_t read(std::span<char> buffer) = 0;
+  [[nodiscard]] virtual std::size_t read(std::span<char> buffer) = 0;
 };
 
 // Reads a file with read(2). Not copyable; closes the file when destroyed.
@@ -46,7 +46,7 @@ class FileSource final : public ByteSource {
   ~FileSource() override;
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
-  std::size_t read(std::span<char> buffer) override;  // throws std::system_error
+  [[nodiscard]] std::size_t read(std::span<char> buffer) override;  // throws std::system_error
 
  private:
   int fd_;
@@ -59,7 +59,7 @@ class MemorySource final : public ByteSource {
  public:
   explicit MemorySource(std::string_view bytes, std::size_t max_read = static_cast<std::size_t>(-1)) noexcept
       : bytes_(bytes), max_read_(max_read == 0 ? 1 : max_read) {}
-  std::size_t read(std::span<char> buffer) override;
+  [[nodiscard]] std::size_t read(std::span<char> buffer) override;
 
  private:
   std::string_view bytes_;
@@ -90,7 +90,7 @@ class StreamReader {
 
   // Line and column of an absolute offset still in the buffer (the last segment's, typically).
   // REQUIRES: non-decreasing offsets across calls.
-  Position locate(std::size_t offset) noexcept;
+  [[nodiscard]] Position locate(std::size_t offset) noexcept;
 
  private:
   bool refill();

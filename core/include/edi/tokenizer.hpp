@@ -126,7 +126,7 @@ class Tokenizer {
 
   // Line and column of an absolute offset inside this input.
   // REQUIRES: successive calls pass non-decreasing offsets (see LineCounter).
-  Position locate(std::size_t offset) noexcept { return lines_.locate(input_, base_, offset); }
+  [[nodiscard]] Position locate(std::size_t offset) noexcept { return lines_.locate(input_, base_, offset); }
 
  private:
   void start_of_input() noexcept;
