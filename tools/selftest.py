@@ -572,7 +572,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.time()
     passed = failed = 0
-    print(f"make test: {len(STEPS)} steps, about 55 minutes on 2 cores (the first build included; "
+    print(f"make test: {len(STEPS)} steps, about 25 minutes on 2 cores (the first build included; "
           f"the mutants step is most of it); SELFTEST_SKIP=step,... skips steps", flush=True)
     for number, fn in enumerate(STEPS, 1):
         name = fn.step_name
