@@ -51,7 +51,7 @@ struct Position {
 // Computes line and column of byte offsets, scanning forward only: each call costs the bytes
 // between the previous offset and this one, so a whole pass over an input costs one scan.
 // REQUIRES: offsets passed to `locate` never decrease, and every byte between two calls is
-// shown to the counter (through `locate` or `skip`) before it leaves the caller's buffer.
+// shown to the counter (through `locate`) before it leaves the caller's buffer.
 class LineCounter {
  public:
   // Counts the line breaks in `bytes`, which start at absolute offset `base`, up to `offset`.
