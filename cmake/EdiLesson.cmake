@@ -307,6 +307,31 @@ function(_edi_embed file)
   file(COPY_FILE "${generated}.new" "${generated}" ONLY_IF_DIFFERENT)
 endfunction()
 
+# edi_compile_fail_cases(PREFIX p SOURCE file LIBRARIES libs... LABEL label CASES names...):
+# `file` built once per case as an EXCLUDE_FROM_ALL object target <p>_compilefail_<index> with
+# EDI_MISUSE=<index>, linked to `libs`. Case 0 is the control and must compile; every later case
+# must not. Each is a CTest test "<p>.compilefail:<name>" labelled `label` that runs the build.
+function(edi_compile_fail_cases)
+  cmake_parse_arguments(C "" "PREFIX;SOURCE;LABEL" "LIBRARIES;CASES" ${ARGN})
+  set(misuse 0)
+  foreach(case IN LISTS C_CASES)
+    set(target ${C_PREFIX}_compilefail_${misuse})
+    add_library(${target} OBJECT EXCLUDE_FROM_ALL "${C_SOURCE}")
+    target_compile_definitions(${target} PRIVATE EDI_MISUSE=${misuse})
+    target_link_libraries(${target} PRIVATE ${C_LIBRARIES} edi::strict)
+    set(will_fail TRUE)
+    if(misuse EQUAL 0)
+      set(will_fail FALSE)
+    endif()
+    set(name "${C_PREFIX}.compilefail:${case}")
+    add_test(NAME "${name}" COMMAND "${CMAKE_COMMAND}" --build "${CMAKE_BINARY_DIR}" --target ${target})
+    # One build of the tree at a time: two ninja runs in one build directory trip over each other.
+    set_tests_properties("${name}" PROPERTIES LABELS ${C_LABEL} WILL_FAIL ${will_fail}
+                         RESOURCE_LOCK edi_build_tree TIMEOUT 120)
+    math(EXPR misuse "${misuse} + 1")
+  endforeach()
+endfunction()
+
 function(edi_lesson)
   cmake_parse_arguments(L "WHOLE_ARCHIVE" "NUMBER;TOPIC;TIMEOUT"
                         "SOURCES;GIVEN_SOURCES;GRADERS;BENCHMARKS;SHARED_BENCHMARKS;WORKLOAD;LIBRARIES;STUB_PASSES;THREAD_GRADERS;ADDRESS_GRADERS;COMPILE_FAIL;INCLUDES;EMBED;HARNESS;GRADER_LIBRARIES;DEMO_SOURCES;DEMO_LIBRARIES;PROGRAMS;VALGRIND_PROGRAMS;ASAN_PROGRAMS;CHECKS"
@@ -437,23 +462,11 @@ function(edi_lesson)
   endif()
 
   # Compile-fail cases: compile_fail.cpp built once per case, against the reference.
-  set(misuse 0)
-  foreach(case IN LISTS L_COMPILE_FAIL)
-    set(target lesson${number}_compilefail_${misuse})
-    add_library(${target} OBJECT EXCLUDE_FROM_ALL "${tests_dir}/compile_fail.cpp")
-    target_compile_definitions(${target} PRIVATE EDI_MISUSE=${misuse})
-    target_link_libraries(${target} PRIVATE lesson${number}_solutions edi::strict)
-    set(will_fail TRUE)
-    if(misuse EQUAL 0)
-      set(will_fail FALSE)
-    endif()
-    set(name "lesson${number}.compilefail:${case}")
-    add_test(NAME "${name}" COMMAND "${CMAKE_COMMAND}" --build "${CMAKE_BINARY_DIR}" --target ${target})
-    # One build of the tree at a time: two ninja runs in one build directory trip over each other.
-    set_tests_properties("${name}" PROPERTIES LABELS lesson${number}.compilefail WILL_FAIL ${will_fail}
-                         RESOURCE_LOCK edi_build_tree TIMEOUT 120)
-    math(EXPR misuse "${misuse} + 1")
-  endforeach()
+  if(L_COMPILE_FAIL)
+    edi_compile_fail_cases(PREFIX lesson${number} SOURCE "${tests_dir}/compile_fail.cpp"
+                           LIBRARIES lesson${number}_solutions LABEL lesson${number}.compilefail
+                           CASES ${L_COMPILE_FAIL})
+  endif()
 
   # Mutants: the solution with one mistake put back, built only when `make test` asks.
   file(GLOB mutant_specs CONFIGURE_DEPENDS "${tests_dir}/mutants/*.mutant")

@@ -25,6 +25,7 @@ import concurrent.futures
 import datetime
 import fnmatch
 import json
+import math
 import os
 import pathlib
 import re
@@ -219,7 +220,7 @@ def grade(args):
     # The main build and the sanitizer builds at the same time, sharing ninja's usual number of
     # jobs (cores + 2): after an edit each recompiles the same few grader files, and one build's
     # link and its last long compile no longer leave a core idle while the next waits its turn.
-    jobs = max(1, -(-((os.cpu_count() or 1) + 2) // len(ready))) if len(ready) > 1 else None
+    jobs = math.ceil(((os.cpu_count() or 1) + 2) / len(ready)) if len(ready) > 1 else None
 
     def build_one(entry):
         bdir, targets = entry
